@@ -1,0 +1,99 @@
+//! The knowledge base: every data file the analysis uses, embedded at compile time and
+//! replaceable file by file at run time (the binary reads an override directory).
+
+use thiserror::Error;
+
+use crate::boilerplate::Boilerplate;
+
+/// A data file that failed to load.
+#[derive(Debug, Error)]
+pub enum KbError {
+    #[error(
+        "data file {file} is not valid TOML/JSON: {message}; fix the file or remove the override"
+    )]
+    Parse { file: &'static str, message: String },
+    #[error("data file {file} is inconsistent: {message}")]
+    Invalid { file: &'static str, message: String },
+}
+
+impl KbError {
+    pub(crate) fn parse(file: &'static str, e: impl std::fmt::Display) -> Self {
+        Self::Parse {
+            file,
+            message: e.to_string(),
+        }
+    }
+    pub(crate) fn invalid(file: &'static str, message: String) -> Self {
+        Self::Invalid { file, message }
+    }
+}
+
+/// The data files compiled into the binary, by file name.
+pub struct Embedded(&'static [(&'static str, &'static str)]);
+
+impl Embedded {
+    pub fn get(&self, name: &str) -> Option<&'static str> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+    }
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.0.iter().map(|(n, _)| *n)
+    }
+}
+
+pub static EMBEDDED: Embedded = Embedded(&[(
+    Boilerplate::FILE,
+    include_str!("../../../data/boilerplate.toml"),
+)]);
+
+/// Everything the pure analysis step knows beyond the article itself.
+#[derive(Debug)]
+pub struct KnowledgeBase {
+    pub boilerplate: Boilerplate,
+}
+
+impl KnowledgeBase {
+    /// The knowledge base built from the embedded data files.
+    pub fn embedded() -> Result<Self, KbError> {
+        Self::load(|_| None)
+    }
+
+    /// The knowledge base with files replaced by `override_file(name)` where it returns
+    /// their contents; the embedded copy is used for the others.
+    pub fn load(override_file: impl Fn(&str) -> Option<String>) -> Result<Self, KbError> {
+        let source = |name: &'static str| -> String {
+            override_file(name).unwrap_or_else(|| EMBEDDED.get(name).unwrap_or_default().to_owned())
+        };
+        Ok(Self {
+            boilerplate: Boilerplate::parse(&source(Boilerplate::FILE))?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_knowledge_base_loads() {
+        let kb = KnowledgeBase::embedded().unwrap();
+        assert_eq!(kb.boilerplate.strip("5 min read\nBody."), "Body.");
+    }
+
+    #[test]
+    fn an_override_replaces_the_embedded_file_and_is_validated() {
+        let custom = "[[rule]]\nname='x'\nscope='line'\npattern='DROP ME'\nexamples=['DROP ME']";
+        let kb =
+            KnowledgeBase::load(|n| (n == Boilerplate::FILE).then(|| custom.to_owned())).unwrap();
+        assert_eq!(kb.boilerplate.strip("DROP ME\n5 min read"), "5 min read");
+        let broken = KnowledgeBase::load(|_| Some("not toml [".to_owned()));
+        assert!(matches!(broken, Err(KbError::Parse { .. })));
+    }
+
+    #[test]
+    fn every_embedded_file_is_named_once() {
+        let mut names: Vec<_> = EMBEDDED.names().collect();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(names.len(), n);
+    }
+}

@@ -1,0 +1,327 @@
+//! The types every stage and output shares. Serialisation follows the briefing JSON
+//! contract of DESIGN.md; field order here is the order in the JSON.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// One article as it enters analysis: readable text (already extracted from HTML), and
+/// what we know about where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Article {
+    pub title: String,
+    /// The article's URL as given; identity uses its canonical form.
+    pub url: Option<String>,
+    /// Names of the feeds or sites that carried the story.
+    pub sources: Vec<String>,
+    pub published: Option<NaiveDate>,
+    pub text: String,
+    pub body: Body,
+}
+
+/// How much of the article the text holds: a feed teaser, or the full page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Body {
+    Summary,
+    Full,
+}
+
+/// Indicator types, declared in the order the briefing lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IocType {
+    Cve,
+    Ipv4,
+    Domain,
+    Sha256,
+    Sha1,
+    Md5,
+    Ipv6,
+    Url,
+    Email,
+    Sha512,
+    Asn,
+    Btc,
+    Xmr,
+    Eth,
+    Registry,
+    Filepath,
+    Filename,
+    Package,
+}
+
+impl IocType {
+    pub const ALL: [IocType; 18] = [
+        Self::Cve,
+        Self::Ipv4,
+        Self::Domain,
+        Self::Sha256,
+        Self::Sha1,
+        Self::Md5,
+        Self::Ipv6,
+        Self::Url,
+        Self::Email,
+        Self::Sha512,
+        Self::Asn,
+        Self::Btc,
+        Self::Xmr,
+        Self::Eth,
+        Self::Registry,
+        Self::Filepath,
+        Self::Filename,
+        Self::Package,
+    ];
+
+    /// The key used in JSON (`"ipv4"`, `"sha256"`, ...).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Cve => "cve",
+            Self::Ipv4 => "ipv4",
+            Self::Domain => "domain",
+            Self::Sha256 => "sha256",
+            Self::Sha1 => "sha1",
+            Self::Md5 => "md5",
+            Self::Ipv6 => "ipv6",
+            Self::Url => "url",
+            Self::Email => "email",
+            Self::Sha512 => "sha512",
+            Self::Asn => "asn",
+            Self::Btc => "btc",
+            Self::Xmr => "xmr",
+            Self::Eth => "eth",
+            Self::Registry => "registry",
+            Self::Filepath => "filepath",
+            Self::Filename => "filename",
+            Self::Package => "package",
+        }
+    }
+
+    /// Whether the briefing shows this type defanged, so pasting it cannot open it.
+    pub fn shown_defanged(self) -> bool {
+        matches!(
+            self,
+            Self::Ipv4 | Self::Domain | Self::Ipv6 | Self::Url | Self::Email
+        )
+    }
+
+    /// The bold label of the briefing's IOC line.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Cve => "CVE",
+            Self::Ipv4 => "IPv4 (defanged)",
+            Self::Domain => "Domain (defanged)",
+            Self::Sha256 => "SHA256",
+            Self::Sha1 => "SHA1",
+            Self::Md5 => "MD5",
+            Self::Ipv6 => "IPv6 (defanged)",
+            Self::Url => "URL (defanged)",
+            Self::Email => "Email (defanged)",
+            Self::Sha512 => "SHA512",
+            Self::Asn => "ASN",
+            Self::Btc => "Bitcoin wallet",
+            Self::Xmr => "Monero wallet",
+            Self::Eth => "Ethereum wallet",
+            Self::Registry => "Registry key",
+            Self::Filepath => "File path",
+            Self::Filename => "File name",
+            Self::Package => "Package",
+        }
+    }
+
+    pub fn is_hash(self) -> bool {
+        matches!(self, Self::Md5 | Self::Sha1 | Self::Sha256 | Self::Sha512)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fidelity {
+    High,
+    Medium,
+    Low,
+}
+
+/// An indicator of compromise found in the article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Indicator {
+    #[serde(rename = "type")]
+    pub kind: IocType,
+    /// Refanged, normalised value (what a SIEM searches for).
+    pub value: String,
+    /// Safe-to-paste form (`1.2.3[.]4`, `evil[.]com`, `hxxps://...`).
+    pub defanged: String,
+    pub fidelity: Fidelity,
+    /// The sentence the indicator came from.
+    pub evidence: String,
+    /// Byte offset of the indicator in the analysed text.
+    pub offset: usize,
+}
+
+/// An ATT&CK technique the article describes, with the sentences that show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TechniqueHit {
+    pub id: String,
+    /// Current ATT&CK name, `Parent: Sub` for sub-techniques.
+    pub name: String,
+    pub tactics: Vec<String>,
+    pub confidence: f32,
+    pub evidence: Vec<String>,
+}
+
+/// Lockheed Martin kill-chain phases, declared in chain order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Recon,
+    Weapon,
+    Delivery,
+    Exploit,
+    Install,
+    C2,
+    Actions,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Recon => "recon",
+            Self::Weapon => "weapon",
+            Self::Delivery => "delivery",
+            Self::Exploit => "exploit",
+            Self::Install => "install",
+            Self::C2 => "c2",
+            Self::Actions => "actions",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Confidence {
+    High,
+    Medium,
+    Low,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::High => "High",
+            Self::Medium => "Medium",
+            Self::Low => "Low",
+        }
+    }
+}
+
+/// Query languages a hunt is rendered in, in the order the briefing shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Splunk,
+    Defender,
+    Sentinel,
+    Sigma,
+    Elastic,
+}
+
+impl Backend {
+    /// The bold label above the query block in the briefing.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Splunk => "Splunk SPL (CIM)",
+            Self::Defender => "Defender KQL",
+            Self::Sentinel => "Sentinel KQL",
+            Self::Sigma => "Sigma",
+            Self::Elastic => "Elastic ES|QL",
+        }
+    }
+
+    /// The info string of the fenced code block.
+    pub fn fence_lang(self) -> &'static str {
+        match self {
+            Self::Splunk => "spl",
+            Self::Defender | Self::Sentinel => "kql",
+            Self::Sigma => "yaml",
+            Self::Elastic => "esql",
+        }
+    }
+}
+
+/// A hunt from the use-case library that the article's evidence fired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hunt {
+    /// Stable use-case ID, e.g. `UC_SUPPLY_CHAIN`.
+    pub id: String,
+    pub title: String,
+    pub phase: Phase,
+    pub confidence: Confidence,
+    pub techniques: Vec<String>,
+    pub queries: BTreeMap<Backend, String>,
+}
+
+/// What kind of article this is; non-threat kinds get no hunts and low severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Campaign,
+    Vulnerability,
+    Breach,
+    LawEnforcement,
+    Commentary,
+    Product,
+    Tutorial,
+    Withdrawn,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Severity {
+    #[serde(rename = "CRIT")]
+    Crit,
+    #[serde(rename = "HIGH")]
+    High,
+    #[serde(rename = "MED")]
+    Med,
+    #[serde(rename = "LOW")]
+    Low,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Crit => "CRIT",
+            Self::High => "HIGH",
+            Self::Med => "MED",
+            Self::Low => "LOW",
+        }
+    }
+}
+
+/// The result of analysing one article: everything a renderer needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Briefing {
+    /// First 16 hex digits of sha256 of the canonical URL (or of the text without one).
+    pub id: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub sources: Vec<String>,
+    pub published: Option<NaiveDate>,
+    pub body: Body,
+    pub kind: Kind,
+    pub severity: Severity,
+    pub severity_reasons: Vec<String>,
+    /// The Threat Profile: a clean summary of the article.
+    pub summary: String,
+    pub iocs: Vec<Indicator>,
+    pub techniques: Vec<TechniqueHit>,
+    pub kill_chain: Vec<Phase>,
+    pub hunts: Vec<Hunt>,
+}
+
+impl Briefing {
+    /// High-fidelity indicators only: what the briefing's IOC section lists.
+    pub fn high_fidelity_iocs(&self) -> impl Iterator<Item = &Indicator> {
+        self.iocs.iter().filter(|i| i.fidelity == Fidelity::High)
+    }
+}
