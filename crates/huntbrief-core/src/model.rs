@@ -321,7 +321,7 @@ pub struct Briefing {
 
 impl Briefing {
     /// High-fidelity indicators only: what the briefing's IOC section lists.
-    pub fn high_fidelity_iocs(&self) -> impl Iterator<Item = &Indicator> {
+    pub fn high_fidelity_iocs(&self) -> impl Iterator<Item = &Indicator> + Clone {
         self.iocs.iter().filter(|i| i.fidelity == Fidelity::High)
     }
 }

@@ -1,2 +1,6 @@
+//! huntbrief's outputs. Each module renders a `Briefing` into one format.
+
+pub mod escape;
 pub mod json;
 pub mod markdown;
+pub mod templates;

@@ -1,1 +1,47 @@
-fn main() {}
+//! The huntbrief command line: wiring between input, the pure analysis and the renderers.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+mod input;
+mod kb;
+
+/// Hunt-ready briefings from security articles, advisories and feeds.
+#[derive(Debug, Parser)]
+#[command(name = "huntbrief", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Analyse one article (plain text or HTML) and print its briefing.
+    Analyze(cmd::analyze::Args),
+    /// Print the `_TEMPLATES.md` file of IOC-substitution hunts.
+    Templates,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HUNTBRIEF_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(args) => cmd::analyze::run(args),
+        Command::Templates => cmd::templates::run(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("huntbrief: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

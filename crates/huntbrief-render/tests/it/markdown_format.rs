@@ -1,0 +1,72 @@
+//! The Markdown briefing follows FORMAT.md line by line.
+
+use huntbrief_core::{Body, Briefing};
+use huntbrief_render::markdown::render;
+
+use crate::sample::briefing;
+
+#[test]
+fn populated_briefing_matches_the_format() {
+    insta::assert_snapshot!(render(&briefing()));
+}
+
+#[test]
+fn empty_briefing_shows_every_fallback_line() {
+    let b = Briefing {
+        iocs: vec![],
+        techniques: vec![],
+        kill_chain: vec![],
+        hunts: vec![],
+        severity_reasons: vec![],
+        body: Body::Summary,
+        ..briefing()
+    };
+    let md = render(&b);
+    for line in [
+        "- _No high-fidelity IOCs in the RSS summary._ If the source publishes a technical write-up with defanged IOCs in the body, those would be picked up automatically on the next pipeline run.",
+        "- _Narrative-keyword inference returned no technique mappings; review article for ATT&CK relevance manually._",
+        "_(none detected from narrative keywords)_",
+        "_No actionable hunts can be derived from the RSS summary alone. The article may still warrant manual review — open the source link for actor attribution, IOCs in the body, and TTP detail._",
+        "Severity classified as **HIGH** based on: 0 use case(s) fired, 0 technique(s) inferred. Read the full article for actor attribution, tooling details, and any defanged IOCs in the body that aren't visible in the RSS summary.",
+    ] {
+        assert!(
+            md.lines().any(|l| l == line),
+            "missing line {line:?} in\n{md}"
+        );
+    }
+    assert!(md.ends_with("RSS summary.\n"));
+}
+
+#[test]
+fn headings_come_in_the_format_order() {
+    let md = render(&briefing());
+    let headings: Vec<&str> = md.lines().filter(|l| l.starts_with("## ")).collect();
+    assert_eq!(
+        headings,
+        [
+            "## Threat Profile",
+            "## Indicators of Compromise (high-fidelity only)",
+            "## MITRE ATT&CK Techniques",
+            "## Kill chain phases observed",
+            "## Recommended hunts",
+            "## Why this matters",
+        ]
+    );
+    assert!(md.starts_with("# [HIGH] Wiper campaign hits energy firms\n\n**Source:** Example Research, Example News\n**Published:** 2026-11-02\n**Article:** https://example.com/research/wiper\n"));
+}
+
+#[test]
+fn low_fidelity_indicators_stay_out_of_the_briefing() {
+    assert!(!render(&briefing()).contains("github"));
+}
+
+#[test]
+fn sweep_values_are_capped_at_eight() {
+    let md = render(&briefing());
+    let line = md
+        .lines()
+        .find(|l| l.starts_with("  - IP / domain IOC(s):"))
+        .unwrap();
+    assert_eq!(line.matches('`').count(), 16, "{line}");
+    assert!(line.ends_with(" _(+3 more)_"), "{line}");
+}
