@@ -188,6 +188,31 @@ mod tests {
     }
 
     #[test]
+    fn a_misnamed_wrapper_does_not_take_the_article_with_it() {
+        let para = "<p>The operators sent invoices as password-protected archives holding a shortcut that starts PowerShell.</p>";
+        let html = format!(
+            "<html><body><div class=\"social-share-enabled\">{}<div class=\"share-bar\">Share on X</div></div></body></html>",
+            para.repeat(6)
+        );
+        let out = extract_html(&html, None).unwrap();
+        assert!(
+            out.text.contains("password-protected archives"),
+            "{}",
+            out.text
+        );
+        assert!(!out.text.contains("Share on X"), "{}", out.text);
+    }
+
+    #[test]
+    fn navigation_only_pages_have_no_text() {
+        let html = "<!DOCTYPE html><html><body><nav><a href=/>Home</a></nav></body></html>";
+        assert!(matches!(
+            extract_html(html, None),
+            Err(ExtractError::NoText)
+        ));
+    }
+
+    #[test]
     fn empty_pages_are_an_error() {
         assert!(matches!(
             extract_html("<html><body></body></html>", None),

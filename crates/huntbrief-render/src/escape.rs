@@ -3,9 +3,11 @@
 
 /// Escapes text for use inside one Markdown line (a heading, a paragraph, a list item).
 /// Whitespace runs, newlines included, become one space, so the text cannot start a new
-/// block; characters that open inline structure (code, links, HTML, emphasis, tables)
-/// are backslash-escaped; a character that would start a block at the line's start
-/// (`-`, `+`, `=`, `1.`) is escaped too.
+/// block. What could open inline structure is backslash-escaped: code spans, HTML and
+/// autolinks, emphasis, entities, `](` and `][` (the only ways a bracket becomes a link
+/// here, since article text can never add a link definition), and any character that
+/// would start a block at the line's start (`-`, `+`, `=`, `>`, `[ ]`, `1.`). Defanged
+/// indicators such as `evil[.]com` stay as they are.
 pub fn inline(text: &str) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
     let flat = words.join(" ");
@@ -15,7 +17,12 @@ pub fn inline(text: &str) -> String {
         let prev = i.checked_sub(1).map(|j| chars[j]);
         let next = chars.get(i + 1).copied();
         let escape = match c {
-            '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '|' | '~' => true,
+            '`' | '*' | '<' | '|' | '~' => true,
+            // A backslash only escapes punctuation; before anything else it is literal.
+            '\\' => next.is_none_or(|n| n.is_ascii_punctuation()),
+            '[' => i == 0 || next == Some('^'),
+            ']' => matches!(next, Some('(' | '[' | ':')),
+            '>' => i == 0,
             // Intraword underscores never emphasise; elsewhere they might.
             '_' => {
                 !(prev.is_some_and(char::is_alphanumeric)
@@ -101,7 +108,11 @@ mod tests {
             inline("x](javascript:alert(1))"),
             "x\\](javascript:alert(1))"
         );
-        assert_eq!(inline("<script>"), "\\<script\\>");
+        assert_eq!(inline("[a][b] [^1]"), "\\[a\\][b] \\[^1]");
+        assert_eq!(inline("hxxps://evil[.]com/a\\b"), "hxxps://evil[.]com/a\\b");
+        assert_eq!(inline("C:\\Users\\"), "C:\\Users\\\\");
+        assert_eq!(inline("<script>"), "\\<script>");
+        assert_eq!(inline("> quote"), "\\> quote");
         assert_eq!(inline("a | b"), "a \\| b");
         assert_eq!(inline("AT&T &amp; co"), "AT&T \\&amp; co");
         assert_eq!(inline("- item"), "\\- item");
