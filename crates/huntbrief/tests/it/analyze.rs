@@ -203,3 +203,13 @@ fn plain_text_title_defaults_to_its_first_line() {
     );
     assert!(md.contains("**Source:** unknown\n**Published:** unknown\n**Article:** unknown\n"));
 }
+
+#[test]
+fn templates_command_prints_the_three_shared_hunts() {
+    let out = huntbrief(&["templates"], b"");
+    assert!(out.status.success());
+    let md = stdout(&out);
+    for heading in ["\n## Asset exposure\n", "\n## Network IOC\n", "\n## Hash IOC\n"] {
+        assert!(md.contains(heading), "missing {heading:?}");
+    }
+}
