@@ -1,0 +1,59 @@
+//! huntbrief's state: the sources it polls, the stories it has seen with their
+//! briefings, and its run history. `Store` is the seam; SQLite is the implementation.
+
+mod model;
+mod sqlite;
+
+pub use model::*;
+pub use sqlite::SqliteStore;
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "a stored briefing is not valid JSON ({0}); the database may be from a newer huntbrief"
+    )]
+    Json(#[from] serde_json::Error),
+    #[error(
+        "the database schema is version {found}, newer than this huntbrief knows ({known}); upgrade huntbrief"
+    )]
+    TooNew { found: i64, known: i64 },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// What the pipeline needs from its state. Every method is one transaction, so a crash
+/// between calls leaves the store consistent.
+pub trait Store {
+    /// Makes the built-in and configured sources match `sources` (adding, updating names,
+    /// disabling those no longer listed); sources added by the user are left alone.
+    fn sync_sources(&mut self, origin: Origin, sources: &[SourceSpec]) -> Result<()>;
+    /// Adds (or re-enables) a user source.
+    fn add_source(&mut self, source: &SourceSpec) -> Result<()>;
+    /// Disables a source; returns whether it existed.
+    fn remove_source(&mut self, url: &str) -> Result<bool>;
+    /// Every source, enabled or not, by name.
+    fn sources(&self) -> Result<Vec<SourceState>>;
+    /// Records a successful poll: new validators and when to poll next.
+    fn source_polled(
+        &mut self,
+        url: &str,
+        validators: &Validators,
+        now: i64,
+        next_due: i64,
+    ) -> Result<()>;
+    /// Records a failed poll; the source is retried at `next_due`.
+    fn source_failed(&mut self, url: &str, error: &str, next_due: i64) -> Result<()>;
+
+    fn article(&self, url: &str) -> Result<Option<StoredArticle>>;
+    /// Inserts or replaces a story with its briefing and sources, atomically.
+    fn put_article(&mut self, article: &StoredArticle) -> Result<()>;
+    /// Every story, oldest first.
+    fn articles(&self) -> Result<Vec<StoredArticle>>;
+
+    fn start_run(&mut self, now: i64) -> Result<i64>;
+    fn finish_run(&mut self, run: i64, now: i64, summary: &RunSummary) -> Result<()>;
+}

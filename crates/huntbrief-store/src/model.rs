@@ -1,0 +1,81 @@
+//! Rows of the store, as plain data.
+
+use huntbrief_core::Briefing;
+
+/// Where a source comes from. Built-in and config sources follow their lists; user
+/// sources are managed with `huntbrief feeds add/remove`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Builtin,
+    Config,
+    User,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Builtin => "builtin",
+            Self::Config => "config",
+            Self::User => "user",
+        }
+    }
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "builtin" => Self::Builtin,
+            "config" => Self::Config,
+            _ => Self::User,
+        }
+    }
+}
+
+/// A source as listed: where to poll and how to read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSpec {
+    pub name: String,
+    pub url: String,
+    /// `feed`, `ghsa` or `kev`.
+    pub kind: String,
+}
+
+/// HTTP validators for conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceState {
+    pub spec: SourceSpec,
+    pub origin: Origin,
+    pub enabled: bool,
+    pub validators: Validators,
+    pub next_due: i64,
+    pub failures: i64,
+    pub last_error: Option<String>,
+    pub last_ok: Option<i64>,
+}
+
+/// A story: its identity, what was analysed, and the briefing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredArticle {
+    /// Canonical URL.
+    pub url: String,
+    pub first_seen: i64,
+    pub changed_at: i64,
+    /// Hash of the feed item as last seen; a change triggers a re-fetch.
+    pub fingerprint: String,
+    /// Hash of the analysed text; a change triggers a new briefing.
+    pub text_hash: String,
+    pub text: String,
+    pub briefing: Briefing,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    pub new: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub failed: u64,
+    pub errors: Vec<String>,
+}
