@@ -1,0 +1,206 @@
+//! Advisory sources with their own APIs: GitHub Security Advisories (REST) and the CISA
+//! Known Exploited Vulnerabilities catalogue. Each entry becomes a complete item.
+
+use chrono::{DateTime, NaiveDate};
+use serde::Deserialize;
+
+use crate::feed::{Item, MAX_ITEMS};
+
+/// The GitHub advisory endpoints, one source each.
+pub const GHSA_REVIEWED: &str = "https://api.github.com/advisories?type=reviewed&per_page=50";
+pub const GHSA_MALWARE: &str = "https://api.github.com/advisories?type=malware&per_page=50";
+pub const KEV_CATALOGUE: &str =
+    "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json";
+
+#[derive(Debug, Deserialize)]
+struct Advisory {
+    ghsa_id: String,
+    cve_id: Option<String>,
+    html_url: String,
+    summary: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    severity: Option<String>,
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    published_at: Option<String>,
+    updated_at: Option<String>,
+    #[serde(default)]
+    vulnerabilities: Vec<AffectedPackage>,
+}
+
+#[derive(Debug, Deserialize)]
+struct AffectedPackage {
+    package: Option<Package>,
+    vulnerable_version_range: Option<String>,
+    first_patched_version: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Package {
+    ecosystem: String,
+    name: String,
+}
+
+/// Items from a GitHub `/advisories` response.
+pub fn parse_ghsa(body: &[u8]) -> Result<Vec<Item>, serde_json::Error> {
+    let advisories: Vec<Advisory> = serde_json::from_slice(body)?;
+    Ok(advisories
+        .into_iter()
+        .take(MAX_ITEMS)
+        .map(|a| {
+            let mut text = String::new();
+            let label = if a.kind.as_deref() == Some("malware") {
+                "Malware advisory"
+            } else {
+                "Security advisory"
+            };
+            text.push_str(&format!("{label} {}", a.ghsa_id));
+            if let Some(cve) = &a.cve_id {
+                text.push_str(&format!(" ({cve})"));
+            }
+            if let Some(sev) = &a.severity {
+                text.push_str(&format!(", severity {sev}"));
+            }
+            text.push_str(&format!(": {}.\n\n", a.summary.trim_end_matches('.')));
+            for v in &a.vulnerabilities {
+                if let Some(p) = &v.package {
+                    text.push_str(&format!(
+                        "Affected package: {} {} ({}), versions {}",
+                        p.ecosystem,
+                        p.name,
+                        p.ecosystem,
+                        v.vulnerable_version_range.as_deref().unwrap_or("unknown")
+                    ));
+                    if let Some(fix) = &v.first_patched_version {
+                        text.push_str(&format!(", fixed in {fix}"));
+                    }
+                    text.push_str(".\n");
+                }
+            }
+            if let Some(d) = &a.description {
+                text.push('\n');
+                text.push_str(d);
+            }
+            Item {
+                url: a.html_url,
+                title: a.summary,
+                published: a.published_at.as_deref().and_then(date_of),
+                updated: a.updated_at.or(a.published_at),
+                body: text,
+                complete: true,
+            }
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+struct Catalogue {
+    vulnerabilities: Vec<KevEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KevEntry {
+    #[serde(rename = "cveID")]
+    cve_id: String,
+    vendor_project: String,
+    product: String,
+    vulnerability_name: String,
+    date_added: String,
+    short_description: String,
+    required_action: String,
+    due_date: Option<String>,
+    known_ransomware_campaign_use: Option<String>,
+}
+
+/// Items for the KEV entries added in the `window_days` up to `today` (the catalogue
+/// holds every entry since 2021; older ones are not news).
+pub fn parse_kev(
+    body: &[u8],
+    today: NaiveDate,
+    window_days: i64,
+) -> Result<Vec<Item>, serde_json::Error> {
+    let catalogue: Catalogue = serde_json::from_slice(body)?;
+    let mut items: Vec<Item> = catalogue
+        .vulnerabilities
+        .into_iter()
+        .filter_map(|v| {
+            let added = NaiveDate::parse_from_str(&v.date_added, "%Y-%m-%d").ok()?;
+            let age = (today - added).num_days();
+            if !(0..=window_days).contains(&age) || !v.cve_id.starts_with("CVE-") {
+                return None;
+            }
+            let mut body = format!(
+                "CISA added {} ({} {}: {}) to the Known Exploited Vulnerabilities catalog on {}, based on evidence of active exploitation. {}\n\nRequired action: {}",
+                v.cve_id, v.vendor_project, v.product, v.vulnerability_name, v.date_added,
+                v.short_description, v.required_action
+            );
+            if let Some(due) = &v.due_date {
+                body.push_str(&format!(" Due date for federal agencies: {due}."));
+            }
+            if let Some(r) = &v.known_ransomware_campaign_use {
+                body.push_str(&format!("\nKnown ransomware campaign use: {r}."));
+            }
+            Some(Item {
+                url: format!("https://nvd.nist.gov/vuln/detail/{}", v.cve_id),
+                title: format!("CISA KEV: {} — {}", v.cve_id, v.vulnerability_name),
+                published: Some(added),
+                updated: Some(v.date_added),
+                body,
+                complete: true,
+            })
+        })
+        .collect();
+    items.sort_by(|a, b| b.published.cmp(&a.published).then(a.url.cmp(&b.url)));
+    items.truncate(MAX_ITEMS);
+    Ok(items)
+}
+
+fn date_of(rfc3339: &str) -> Option<NaiveDate> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .ok()
+        .map(|d| d.date_naive())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ghsa_advisories_become_complete_items() {
+        let body = br#"[{"ghsa_id":"GHSA-abcd-efgh-ijkl","cve_id":null,"html_url":"https://github.com/advisories/GHSA-abcd-efgh-ijkl",
+          "summary":"Malicious code in evil-pkg (npm)","description":"The package evil-pkg@1.2.3 steals credentials.","severity":"critical","type":"malware",
+          "published_at":"2026-11-20T10:00:00Z","updated_at":"2026-11-21T10:00:00Z",
+          "vulnerabilities":[{"package":{"ecosystem":"npm","name":"evil-pkg"},"vulnerable_version_range":">= 0","first_patched_version":null}]}]"#;
+        let items = parse_ghsa(body).unwrap();
+        assert_eq!(items.len(), 1);
+        let i = &items[0];
+        assert!(i.complete && !i.is_teaser());
+        assert_eq!(i.published, NaiveDate::from_ymd_opt(2026, 11, 20));
+        assert!(i.body.starts_with("Malware advisory GHSA-abcd-efgh-ijkl, severity critical: Malicious code in evil-pkg (npm)."));
+        assert!(i.body.contains("Affected package: npm evil-pkg"));
+        assert!(i.body.contains("steals credentials"));
+    }
+
+    #[test]
+    fn kev_keeps_recent_entries_only() {
+        let body = br#"{"title":"CISA KEV","vulnerabilities":[
+          {"cveID":"CVE-2026-1111","vendorProject":"Acme","product":"Gateway","vulnerabilityName":"Acme Gateway Auth Bypass","dateAdded":"2026-11-25","shortDescription":"Acme Gateway allows unauthenticated access.","requiredAction":"Apply mitigations.","dueDate":"2026-12-16","knownRansomwareCampaignUse":"Known","notes":""},
+          {"cveID":"CVE-2021-2222","vendorProject":"Old","product":"Thing","vulnerabilityName":"Old Thing RCE","dateAdded":"2021-11-03","shortDescription":"Old.","requiredAction":"Patch.","dueDate":"2021-11-17","knownRansomwareCampaignUse":"Unknown","notes":""}]}"#;
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let items = parse_kev(body, today, 14).unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(
+            items[0].url,
+            "https://nvd.nist.gov/vuln/detail/CVE-2026-1111"
+        );
+        assert!(
+            items[0]
+                .body
+                .contains("Known ransomware campaign use: Known.")
+        );
+        assert!(parse_kev(b"{}", today, 14).is_err());
+    }
+}
