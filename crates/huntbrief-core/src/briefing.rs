@@ -18,7 +18,7 @@ pub fn analyze(article: &Article, kb: &KnowledgeBase) -> Briefing {
     let text = analysis_text(article, kb);
     let title = collapse_whitespace(&normalize(&article.title));
     let summary = summarize(&text, &title, &article.sources);
-    let iocs = iocs::extract(&text);
+    let iocs = iocs::extract(&text, &kb.iocs, article.url.as_deref());
     let techniques = attack::infer(&text);
     let kill_chain = killchain::phases(&techniques);
     let hunts = hunts::select(&techniques, &iocs);

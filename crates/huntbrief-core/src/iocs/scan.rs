@@ -1,0 +1,874 @@
+//! Candidate scanning over the refanged text, in one pass: URLs first (anchored on
+//! `://`), then the white-space separated tokens between them. Inside a token, runs of
+//! indicator characters are split at `:` (ports, `ip4:…`, `sha256:…`) and each piece
+//! is classified by its shape. Only validated candidates allocate their value.
+
+use std::ops::Range;
+
+use base64::Engine;
+use memchr::memmem;
+
+use super::kb::IocKb;
+use super::refang::Normalized;
+use super::validate::{self, domain, url};
+use crate::model::IocType;
+
+/// A candidate indicator in the normalised text.
+#[derive(Debug, Clone)]
+pub(crate) struct Cand {
+    pub kind: IocType,
+    pub span: Range<usize>,
+    pub value: String,
+    /// Lower-case ASCII host of a domain, URL or e-mail (for benign and range checks).
+    pub host: Option<String>,
+    pub flags: u8,
+}
+
+/// Found inside a URL (an IP in its path, a URL in its query).
+pub(crate) const IN_URL: u8 = 1;
+/// Decoded from Base64.
+pub(crate) const ENCODED: u8 = 2;
+/// Package syntax: `name@1.2.3`, `name==1.2.3`, `group:artifact:1.2.3`.
+pub(crate) const PKG_AT: u8 = 4;
+pub(crate) const PKG_EQ: u8 = 8;
+pub(crate) const PKG_MAVEN: u8 = 16;
+/// A file-system path or registry key ending in a directory (no file name).
+pub(crate) const NO_FILE: u8 = 32;
+
+struct Scanner<'a> {
+    t: &'a str,
+    b: &'a [u8],
+    n: &'a Normalized<'a>,
+    kb: &'a IocKb,
+    out: Vec<Cand>,
+}
+
+/// Every candidate of the normalised text, in text order.
+pub(crate) fn scan(n: &Normalized<'_>, kb: &IocKb) -> Vec<Cand> {
+    let t: &str = &n.text;
+    let mut s = Scanner {
+        t,
+        b: t.as_bytes(),
+        n,
+        kb,
+        out: Vec::new(),
+    };
+    let urls = s.urls();
+    let mut pos = 0;
+    for span in urls
+        .iter()
+        .cloned()
+        .chain(std::iter::once(t.len()..t.len()))
+    {
+        if span.start > pos {
+            s.gap(pos..span.start);
+        }
+        pos = pos.max(span.end);
+    }
+    let mut out = s.out;
+    out.sort_by_key(|c| c.span.start);
+    out
+}
+
+/// Byte classes of the ASCII range for run scanning.
+const RUN: u8 = 1; // part of an indicator run
+const EDGE: u8 = 2; // trimmed from the ends of a run
+
+static CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        if c.is_ascii_alphanumeric() {
+            t[i] = RUN;
+        }
+        i += 1;
+    }
+    t[b'.' as usize] = RUN | EDGE;
+    t[b'-' as usize] = RUN | EDGE;
+    t[b'_' as usize] = RUN | EDGE;
+    t[b'@' as usize] = RUN | EDGE;
+    t[b':' as usize] = RUN | EDGE;
+    t[b'%' as usize] = RUN | EDGE;
+    t[b'+' as usize] = RUN | EDGE;
+    t
+};
+
+/// The character at `i` (a char boundary) and its length.
+fn char_at(t: &str, i: usize) -> (char, usize) {
+    t[i..]
+        .chars()
+        .next()
+        .map_or(('\0', 1), |c| (c, c.len_utf8()))
+}
+
+fn host_of(h: &url::Host) -> Option<String> {
+    match h {
+        url::Host::Domain(d) => Some(d.ascii.clone()),
+        url::Host::V4(ip) => Some(ip.to_string()),
+        url::Host::V6(ip) => Some(ip.to_string()),
+    }
+}
+
+/// End of a URL that starts before `from`: URL characters up to white space, quotes or
+/// angle brackets, an unbalanced `)` or `]`, then trailing punctuation trimmed.
+fn url_end(t: &str, from: usize, limit: usize) -> usize {
+    let b = t.as_bytes();
+    let max = limit.min(from.saturating_add(4096));
+    let (mut sq, mut par) = (0i32, 0i32);
+    let mut i = from;
+    while i < max {
+        let c = b[i];
+        if c >= 0x80 {
+            let (ch, len) = char_at(t, i);
+            if !ch.is_alphanumeric() {
+                break;
+            }
+            i += len;
+            continue;
+        }
+        match c {
+            c if c.is_ascii_whitespace() || c.is_ascii_control() => break,
+            b'<' | b'>' | b'"' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^' | b'\'' => break,
+            b'[' => sq += 1,
+            b']' if sq == 0 => break,
+            b']' => sq -= 1,
+            b'(' => par += 1,
+            b')' if par == 0 => break,
+            b')' => par -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    while i > from && matches!(b[i - 1], b'.' | b',' | b';' | b':' | b'!' | b'?' | b'*') {
+        i -= 1;
+    }
+    i
+}
+
+impl Scanner<'_> {
+    fn push(
+        &mut self,
+        kind: IocType,
+        span: Range<usize>,
+        value: String,
+        host: Option<String>,
+        flags: u8,
+    ) {
+        self.out.push(Cand {
+            kind,
+            span,
+            value,
+            host,
+            flags,
+        });
+    }
+
+    fn scheme_known(&self, scheme: &str) -> bool {
+        let mut buf = [0u8; 16];
+        if scheme.len() > buf.len() {
+            return false;
+        }
+        for (d, s) in buf.iter_mut().zip(scheme.bytes()) {
+            *d = s.to_ascii_lowercase();
+        }
+        std::str::from_utf8(&buf[..scheme.len()]).is_ok_and(|s| self.kb.ctx.schemes.contains(s))
+    }
+
+    /// URLs anchored on `://`; returns the spans the token pass must not mine again.
+    fn urls(&mut self) -> Vec<Range<usize>> {
+        let (t, b) = (self.t, self.b);
+        let mut consumed: Vec<Range<usize>> = Vec::new();
+        let (mut outer_end, mut nested) = (0usize, 0u8);
+        for q in memmem::find_iter(b, b"://") {
+            let mut s = q;
+            while s > 0
+                && q - s < 16
+                && (b[s - 1].is_ascii_alphanumeric() || matches!(b[s - 1], b'+' | b'.' | b'-'))
+            {
+                s -= 1;
+            }
+            while s < q && !b[s].is_ascii_alphabetic() {
+                s += 1;
+            }
+            if s == q || (s > 0 && b[s - 1].is_ascii_alphanumeric()) || !self.scheme_known(&t[s..q])
+            {
+                continue;
+            }
+            let inside = q < outer_end;
+            if inside {
+                if nested >= 4 {
+                    continue;
+                }
+                nested += 1;
+            }
+            let end = url_end(t, q + 3, if inside { outer_end } else { b.len() });
+            if end <= q + 3 {
+                continue;
+            }
+            if !inside {
+                consumed.push(s..end);
+                outer_end = end;
+                nested = 0;
+            }
+            if let Some(u) = url::parse(&t[s..end]) {
+                let rest_start = end - u.rest.len();
+                self.push(
+                    IocType::Url,
+                    s..end,
+                    u.value(),
+                    host_of(&u.host),
+                    if inside { IN_URL } else { 0 },
+                );
+                self.ips_in(rest_start..end);
+            }
+        }
+        consumed
+    }
+
+    /// Dotted quads inside a URL's path or query (`/ip-address/90.156.201.27/`).
+    fn ips_in(&mut self, r: Range<usize>) {
+        let b = self.b;
+        let mut i = r.start;
+        while i < r.end {
+            if !b[i].is_ascii_digit()
+                || (i > r.start && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'))
+            {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i < r.end && (b[i].is_ascii_digit() || b[i] == b'.') {
+                i += 1;
+            }
+            let mut e = i;
+            while e > s && b[e - 1] == b'.' {
+                e -= 1;
+            }
+            let next_ok = i >= r.end || !b[i].is_ascii_alphanumeric();
+            if next_ok && let Some(ip) = validate::ipv4(&self.t[s..e]) {
+                self.push(IocType::Ipv4, s..e, ip.to_string(), None, IN_URL);
+            }
+        }
+    }
+
+    /// The text between URLs, token by token.
+    fn gap(&mut self, r: Range<usize>) {
+        let b = self.b;
+        let mut i = r.start;
+        while i < r.end {
+            while i < r.end && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            let ts = i;
+            while i < r.end && !b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if i > ts {
+                i = self.token(ts..i, r.end);
+            }
+        }
+    }
+
+    /// Scans one token; returns where the next token scan starts (a path or registry
+    /// key with spaces, or "AS 13335", may take the tokens after it).
+    fn token(&mut self, r: Range<usize>, limit: usize) -> usize {
+        let (t, b) = (self.t, self.b);
+        let tok = &b[r.clone()];
+        let interesting = tok
+            .iter()
+            .any(|&c| matches!(c, b'.' | b'@' | b':' | b'\\' | b'/'));
+        if !interesting {
+            // A plain word can still be an AS number, CVE, hash or wallet; prose words
+            // (letters only, shorter than any wallet) cannot.
+            if matches!(trim_punct(&t[r.clone()]), "AS" | "ASN") {
+                return self.split_asn(r, limit);
+            }
+            if tok.len() < 5 || (tok.len() < 26 && !tok.iter().any(u8::is_ascii_digit)) {
+                return r.end;
+            }
+        }
+        // Leading quotes and brackets are not part of paths and keys.
+        let lead = tok
+            .iter()
+            .take_while(|c| matches!(c, b'"' | b'\'' | b'(' | b'[' | b'<' | b'`' | b'*'))
+            .count();
+        let start = r.start + lead;
+        let body = &t[start..r.end];
+        if body.contains('\\') {
+            if validate::hive_len(body).is_some() {
+                return self.spaced_path(start, limit, IocType::Registry);
+            }
+            let bb = body.as_bytes();
+            let win =
+                (bb.len() > 3 && bb[0].is_ascii_alphabetic() && bb[1] == b':' && bb[2] == b'\\')
+                    || (bb[0] == b'%' && body[1..].contains("%\\"))
+                    || body.starts_with("\\\\");
+            if win {
+                return self.spaced_path(start, limit, IocType::Filepath);
+            }
+        }
+        if (body.starts_with('/') && !body.starts_with("//")) || body.starts_with("~/") {
+            self.unix_path(start..r.end);
+            return r.end;
+        }
+        self.package(start..r.end);
+        if tok.len() >= 12
+            && let Some(k) = memmem::find(tok, b"aHR0c")
+        {
+            self.base64_url(r.start + k, r.end);
+        }
+        self.runs(r.clone());
+        r.end
+    }
+
+    /// "AS 13335": an AS number written with a space.
+    fn split_asn(&mut self, r: Range<usize>, limit: usize) -> usize {
+        let (t, b) = (self.t, self.b);
+        let mut j = r.end;
+        while j < limit && (b[j] == b' ' || b[j] == b'\t') {
+            j += 1;
+        }
+        let ns = j;
+        while j < limit && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        let word_ends = j >= limit || !b[j].is_ascii_alphanumeric();
+        if j > ns && j > r.end + 1 && word_ends {
+            let head = trim_punct(&t[r.clone()]);
+            let joined = format!("{head}{}", &t[ns..j]);
+            if let Some(n) = validate::asn(&joined) {
+                let s = r.start + (t[r.clone()].find(head).unwrap_or(0));
+                self.push(IocType::Asn, s..j, format!("AS{n}"), None, 0);
+                return j;
+            }
+        }
+        r.end
+    }
+
+    /// A registry key or Windows path, which may contain spaces ("Program Files"):
+    /// a following word joins while it continues the path with a backslash.
+    fn spaced_path(&mut self, start: usize, limit: usize, kind: IocType) -> usize {
+        let (t, b) = (self.t, self.b);
+        let stop = |c: u8| {
+            c.is_ascii_whitespace()
+                || matches!(c, b'"' | b'<' | b'>' | b'|' | b'`' | b'\'' | b'*' | b'?')
+        };
+        let mut end = start;
+        while end < limit && !stop(b[end]) {
+            end += 1;
+        }
+        for _ in 0..4 {
+            if end + 1 >= limit || b[end] != b' ' {
+                break;
+            }
+            let mut k = end + 1;
+            while k < limit && !stop(b[k]) {
+                k += 1;
+            }
+            let word = &t[end + 1..k];
+            let continues = word.contains('\\')
+                && word.find('\\').is_some_and(|p| p > 0)
+                && word
+                    .bytes()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'(');
+            if !continues {
+                break;
+            }
+            end = k;
+        }
+        if end == start {
+            return end.max(start + 1);
+        }
+        let mut e = end;
+        loop {
+            match b[e - 1] {
+                b'.' | b',' | b';' | b':' | b'!' => e -= 1,
+                b')' if t[start..e].matches('(').count() < t[start..e].matches(')').count() => {
+                    e -= 1
+                }
+                b']' if t[start..e].matches('[').count() < t[start..e].matches(']').count() => {
+                    e -= 1
+                }
+                _ => break,
+            }
+            if e <= start {
+                return end;
+            }
+        }
+        let mut value = &t[start..e];
+        let mut flags = 0;
+        if value.ends_with('\\') {
+            value = value.trim_end_matches('\\');
+            flags |= NO_FILE;
+        }
+        let ok = match kind {
+            IocType::Registry => validate::registry(value),
+            _ => validate::filepath(value),
+        };
+        if ok {
+            if kind == IocType::Filepath
+                && validate::filename(value.rsplit('\\').next().unwrap_or("")).is_none()
+            {
+                flags |= NO_FILE;
+            }
+            self.push(
+                kind,
+                start..start + value.len(),
+                value.to_owned(),
+                None,
+                flags,
+            );
+        }
+        end
+    }
+
+    fn unix_path(&mut self, r: Range<usize>) {
+        let t = self.t;
+        let s = trim_punct_end(&t[r.clone()]);
+        let end = s
+            .find(|c: char| {
+                !(c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+' | '@' | '~'))
+            })
+            .unwrap_or(s.len());
+        let mut value = s[..end].trim_end_matches(['.', ',', ';', ':']);
+        let mut flags = 0;
+        if value.ends_with('/') {
+            value = value.trim_end_matches('/');
+            flags |= NO_FILE;
+        }
+        if validate::filepath(value) {
+            if validate::filename(value.rsplit('/').next().unwrap_or("")).is_none() {
+                flags |= NO_FILE;
+            }
+            self.push(
+                IocType::Filepath,
+                r.start..r.start + value.len(),
+                value.to_owned(),
+                None,
+                flags,
+            );
+        }
+    }
+
+    /// `name@1.2.3`, `@scope/name@1.2.3`, `name==1.2.3`, `group:artifact:1.2.3`.
+    fn package(&mut self, r: Range<usize>) {
+        let raw = &self.t[r.clone()];
+        let s = trim_punct(raw);
+        let off = r.start + raw.find(s).unwrap_or(0);
+        let name_ok = |n: &str| {
+            !n.is_empty()
+                && n.len() <= 214
+                && n.as_bytes()[0].is_ascii_alphanumeric()
+                && n.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+        };
+        let version_ok = |v: &str| {
+            let v = v.strip_prefix('v').unwrap_or(v);
+            let mut parts = v.splitn(3, '.');
+            let nums = parts
+                .next()
+                .is_some_and(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
+                && parts
+                    .next()
+                    .is_some_and(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
+            nums && v
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'+'))
+        };
+        let (flag, name, version) = if let Some((n, v)) = s.split_once("==") {
+            (PKG_EQ, n, v)
+        } else if let Some((n, v)) = s.rsplit_once('@').filter(|(n, _)| !n.is_empty()) {
+            let bare = match n.strip_prefix('@') {
+                Some(scoped) => match scoped.split_once('/') {
+                    Some((scope, name)) if name_ok(scope) && name_ok(name) => name,
+                    _ => return,
+                },
+                None => n,
+            };
+            if !name_ok(bare) || validate::ipv4(v).is_some() {
+                return;
+            }
+            (PKG_AT, n, v)
+        } else if s.bytes().filter(|&c| c == b':').count() == 2 {
+            let mut it = s.split(':');
+            let (g, a, v) = (
+                it.next().unwrap_or(""),
+                it.next().unwrap_or(""),
+                it.next().unwrap_or(""),
+            );
+            if !(g.contains('.') && name_ok(g) && name_ok(a)) {
+                return;
+            }
+            (PKG_MAVEN, &s[..g.len() + 1 + a.len()], v)
+        } else {
+            return;
+        };
+        let bare = name.trim_start_matches('@');
+        if !(version_ok(version) && (flag != PKG_EQ || name_ok(bare))) {
+            return;
+        }
+        let value = format!("{name}@{}", version.strip_prefix('v').unwrap_or(version));
+        self.push(IocType::Package, off..off + s.len(), value, None, flag);
+    }
+
+    /// A Base64 run that decodes to an http(s) URL (`aHR0cHM6Ly9…`).
+    fn base64_url(&mut self, s: usize, limit: usize) {
+        let b = self.b;
+        let mut e = s;
+        while e < limit
+            && (b[e].is_ascii_alphanumeric() || matches!(b[e], b'+' | b'/' | b'=' | b'-' | b'_'))
+        {
+            e += 1;
+        }
+        let raw = self.t[s..e].trim_end_matches('=');
+        if raw.len() < 12 || raw.len() > 8192 {
+            return;
+        }
+        let engine = if raw.contains(['-', '_']) {
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+        } else {
+            &base64::engine::general_purpose::STANDARD_NO_PAD
+        };
+        let Ok(bytes) = engine.decode(raw) else {
+            return;
+        };
+        let Ok(decoded) = String::from_utf8(bytes) else {
+            return;
+        };
+        if !(decoded.starts_with("http://") || decoded.starts_with("https://")) {
+            return;
+        }
+        let end = url_end(
+            &decoded,
+            decoded.find("://").map_or(0, |p| p + 3),
+            decoded.len(),
+        );
+        if let Some(u) = url::parse(&decoded[..end]) {
+            self.push(IocType::Url, s..e, u.value(), host_of(&u.host), ENCODED);
+        }
+    }
+
+    /// Runs of indicator characters inside a token.
+    fn runs(&mut self, r: Range<usize>) {
+        let (t, b) = (self.t, self.b);
+        let mut i = r.start;
+        while i < r.end {
+            let in_run = |i: usize| -> (bool, usize) {
+                let c = b[i];
+                if c < 0x80 {
+                    (CLASS[c as usize] & RUN != 0, 1)
+                } else {
+                    let (ch, len) = char_at(t, i);
+                    (ch.is_alphanumeric(), len)
+                }
+            };
+            let (yes, len) = in_run(i);
+            if !yes {
+                i += len;
+                continue;
+            }
+            let rs = i;
+            while i < r.end {
+                let (yes, len) = in_run(i);
+                if !yes {
+                    break;
+                }
+                i += len;
+            }
+            let (mut a, mut z) = (rs, i);
+            while a < z && b[a] < 0x80 && CLASS[b[a] as usize] & EDGE != 0 {
+                a += 1;
+            }
+            while z > a && b[z - 1] < 0x80 && CLASS[b[z - 1] as usize] & EDGE != 0 {
+                z -= 1;
+            }
+            if z - a >= 3 {
+                let prev = if a > 0 { b[a - 1] } else { b' ' };
+                let next = b.get(z).copied().unwrap_or(b' ');
+                self.run(a..z, prev, next, r.end);
+            }
+        }
+    }
+
+    fn run(&mut self, r: Range<usize>, prev: u8, next: u8, token_end: usize) {
+        let (t, b) = (self.t, self.b);
+        let s = &t[r.clone()];
+        let colons = s.bytes().filter(|&c| c == b':').count();
+        if colons >= 2 && self.ipv6(r.clone(), next) {
+            return;
+        }
+        // Pieces between colons; a schemeless URL takes the last host piece.
+        let mut pieces: Vec<Range<usize>> = Vec::new();
+        let mut p = r.start;
+        for (k, c) in s.bytes().enumerate() {
+            if c == b':' {
+                pieces.push(p..r.start + k);
+                p = r.start + k + 1;
+            }
+        }
+        pieces.push(p..r.end);
+        let mut last = pieces.len();
+        if next == b'/' && b.get(r.end + 1) != Some(&b'/') {
+            let digits =
+                |x: &Range<usize>| !x.is_empty() && b[x.clone()].iter().all(u8::is_ascii_digit);
+            let host_idx = if pieces.len() >= 2 && digits(&pieces[pieces.len() - 1]) {
+                pieces.len() - 2
+            } else {
+                pieces.len() - 1
+            };
+            let hs = pieces[host_idx].start;
+            let host_prev = if host_idx == 0 { prev } else { b':' };
+            if host_prev != b'/' && host_prev != b'\\' && hs < r.end {
+                let end = url_end(t, r.end, token_end);
+                let host = &t[pieces[host_idx].clone()];
+                if validate::ipv4(host).is_some() && cidr(&t[r.end..end]) {
+                    return;
+                }
+                if let Some(u) = url::parse(&t[hs..end]) {
+                    self.push(IocType::Url, hs..end, u.value(), host_of(&u.host), 0);
+                    last = host_idx;
+                }
+            }
+        }
+        for (k, pr) in pieces[..last].iter().enumerate() {
+            if pr.is_empty() {
+                continue;
+            }
+            let pprev = if k == 0 { prev } else { b':' };
+            let pnext = if pr.end == r.end { next } else { b':' };
+            self.piece(pr.clone(), pprev, pnext);
+        }
+    }
+
+    fn ipv6(&mut self, r: Range<usize>, next: u8) -> bool {
+        let t = self.t;
+        let mut s = r.start;
+        let text = &t[r.clone()];
+        let hexish = |x: &str| {
+            x.bytes()
+                .all(|c| c.is_ascii_hexdigit() || c == b':' || c == b'.')
+        };
+        if !hexish(text) {
+            // "ip6:2001:db8::1": drop a leading label that is not hex.
+            match text.split_once(':') {
+                Some((head, tail)) if !hexish(head) && hexish(tail) => s += head.len() + 1,
+                _ => return false,
+            }
+        }
+        let cand = &t[s..r.end];
+        if next == b'/' || !cand.bytes().any(|c| c.is_ascii_hexdigit()) {
+            return false;
+        }
+        match validate::ipv6(cand) {
+            Some(ip) => {
+                self.push(IocType::Ipv6, s..r.end, ip.to_string(), None, 0);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn piece(&mut self, r: Range<usize>, prev: u8, next: u8) {
+        let t = self.t;
+        let p = &t[r.clone()];
+        if let Some(at) = p.rfind('@') {
+            self.at_piece(r, at);
+            return;
+        }
+        if p.contains('.') {
+            self.dotted(r, prev, next);
+        } else {
+            self.plain(r);
+        }
+    }
+
+    fn at_piece(&mut self, r: Range<usize>, at: usize) {
+        let t = self.t;
+        let p = &t[r.clone()];
+        let (local, dom) = (&p[..at], &p[at + 1..]);
+        let ds = r.start + at + 1;
+        if !dom.contains('.') {
+            return;
+        }
+        if let Some(ip) = validate::ipv4(dom) {
+            self.push(IocType::Ipv4, ds..r.end, ip.to_string(), None, 0);
+            return;
+        }
+        let Some(d) = domain::parse(dom) else { return };
+        // The longest plain suffix of what precedes the at-sign is the local part.
+        let lb = local.as_bytes();
+        let mut ls = lb.len();
+        while ls > 0
+            && (lb[ls - 1].is_ascii_alphanumeric()
+                || matches!(lb[ls - 1], b'.' | b'_' | b'%' | b'+' | b'-'))
+        {
+            ls -= 1;
+        }
+        let mut local = &local[ls..];
+        let mut start = r.start + ls;
+        while let Some(rest) = local.strip_prefix(['.', '-', '+', '%']) {
+            local = rest;
+            start += 1;
+        }
+        if validate::local_part_ok(local) {
+            let value = format!("{}@{}", local.to_ascii_lowercase(), d.value);
+            self.push(IocType::Email, start..r.end, value, Some(d.ascii), 0);
+        } else {
+            self.domain_cand(ds..r.end, d);
+        }
+    }
+
+    fn dotted(&mut self, r: Range<usize>, prev: u8, next: u8) {
+        let (t, b) = (self.t, self.b);
+        let p = &t[r.clone()];
+        let path_component = prev == b'/' || prev == b'\\';
+        if p.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
+            if !path_component && let Some(ip) = validate::ipv4(p) {
+                self.push(IocType::Ipv4, r, ip.to_string(), None, 0);
+            }
+            return;
+        }
+        if !path_component
+            && next != b'('
+            && let Some(d) = domain::parse(p)
+        {
+            if self.n.defanged(r.clone()) || !self.file_or_code(p, &d) {
+                self.domain_cand(r, d);
+                return;
+            }
+        }
+        if let Some(ext) = validate::filename(p)
+            && (self.kb.files.payload_exts.contains(&ext)
+                || self.kb.files.ambiguous.contains_key(&ext))
+        {
+            self.push(IocType::Filename, r.clone(), p.to_owned(), None, 0);
+        }
+        // Samples are often named by their hash: "<sha256>.bin".
+        let first = p.split('.').next().unwrap_or("");
+        if b[r.start].is_ascii_hexdigit() {
+            self.hex_runs(r.start..r.start + first.len());
+        }
+    }
+
+    fn domain_cand(&mut self, r: Range<usize>, d: domain::Domain) {
+        let ascii = d.ascii.clone();
+        self.push(IocType::Domain, r, d.value, Some(ascii), 0);
+    }
+
+    /// Whether a valid-looking, not defanged name is really a file name or a member
+    /// access in code: `readme.md`, `install.sh`, `user.id`, or a sentence run together
+    /// ("attacks.In").
+    fn file_or_code(&self, written: &str, d: &domain::Domain) -> bool {
+        let tld_written = written.rsplit('.').next().unwrap_or("");
+        let tb = tld_written.as_bytes();
+        let titlecase = tb.len() >= 2
+            && tb[0].is_ascii_uppercase()
+            && tb[1..].iter().all(u8::is_ascii_lowercase)
+            && !written[..written.len() - tb.len()]
+                .bytes()
+                .any(|c| c.is_ascii_uppercase());
+        if titlecase {
+            return true;
+        }
+        let files = &self.kb.files;
+        let lower = &d.value;
+        if files.developer_files.contains(lower.as_str())
+            || files.system_binaries.contains(lower.as_str())
+        {
+            return true;
+        }
+        if d.labels() != 2 {
+            return false;
+        }
+        let (stem, tld) = lower.split_once('.').unwrap_or(("", ""));
+        if let Some(stems) = files.ambiguous.get(tld)
+            && (stems.is_empty() || stems.iter().any(|s| s == stem))
+        {
+            return true;
+        }
+        self.kb.ctx.code_objects.contains(stem)
+    }
+
+    fn plain(&mut self, r: Range<usize>) {
+        let t = self.t;
+        let p = &t[r.clone()];
+        let n = p.len();
+        if n >= 13 && p.as_bytes()[..4].eq_ignore_ascii_case(b"cve-") {
+            if let Some(c) = validate::cve(p, self.kb.ctx.cve_years) {
+                self.push(IocType::Cve, r, c, None, 0);
+            }
+            return;
+        }
+        if p.starts_with("AS") {
+            if let Some(num) = validate::asn(p) {
+                self.push(IocType::Asn, r, format!("AS{num}"), None, 0);
+            }
+            return;
+        }
+        if n == 42 && p.starts_with("0x") {
+            if validate::wallet::eth(p) {
+                self.push(IocType::Eth, r, p.to_owned(), None, 0);
+            }
+            return;
+        }
+        if (26..=62).contains(&n) && validate::wallet::btc(p) {
+            self.push(IocType::Btc, r, p.to_owned(), None, 0);
+            return;
+        }
+        if (n == 95 || n == 106) && validate::wallet::xmr(p) {
+            self.push(IocType::Xmr, r, p.to_owned(), None, 0);
+            return;
+        }
+        if n >= 32 {
+            self.hex_runs(r);
+        }
+    }
+
+    /// Hex strings of a digest's exact length: not preceded by a letter or digit, and
+    /// ending where the hex digits end.
+    fn hex_runs(&mut self, r: Range<usize>) {
+        let b = self.b;
+        let mut i = r.start;
+        while i < r.end {
+            if !b[i].is_ascii_hexdigit() {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i < r.end && b[i].is_ascii_hexdigit() {
+                i += 1;
+            }
+            if s > r.start && b[s - 1].is_ascii_alphanumeric() {
+                continue;
+            }
+            let hex = &self.t[s..i];
+            if let Some(kind) = validate::hash_kind(hex)
+                && !validate::implausible_hash(hex)
+            {
+                self.push(kind, s..i, hex.to_ascii_lowercase(), None, 0);
+            }
+        }
+    }
+}
+
+/// `/24` after an IPv4 address: a network, not a URL path.
+fn cidr(rest: &str) -> bool {
+    rest.strip_prefix('/')
+        .is_some_and(|n| !n.is_empty() && n.len() <= 2 && n.bytes().all(|c| c.is_ascii_digit()))
+}
+
+/// The token without surrounding punctuation and quotes.
+fn trim_punct(s: &str) -> &str {
+    s.trim_matches(|c: char| !(c.is_alphanumeric() || c == '@' || c == '/' || c == '%' || c == '~'))
+}
+
+fn trim_punct_end(s: &str) -> &str {
+    s.trim_end_matches(|c: char| {
+        matches!(
+            c,
+            '.' | ',' | ';' | ':' | ')' | ']' | '"' | '\'' | '`' | '*' | '!' | '?'
+        )
+    })
+}

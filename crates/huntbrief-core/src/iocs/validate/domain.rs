@@ -1,0 +1,176 @@
+//! Domain names: LDH labels, IDNA, and a known suffix of the public suffix list.
+
+use std::borrow::Cow;
+
+/// Longest host name we look at (RFC 1035).
+const MAX_LEN: usize = 253;
+
+/// Whether `label` (ASCII, any case) is a top-level domain of the public suffix list.
+pub(crate) fn is_tld(label: &[u8]) -> bool {
+    if label.is_empty() || label.len() > 63 || label.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut buf = [0u8; 66];
+    buf[0] = b'x';
+    buf[1] = b'.';
+    for (d, s) in buf[2..].iter_mut().zip(label) {
+        if !(s.is_ascii_alphanumeric() || *s == b'-') {
+            return false;
+        }
+        *d = s.to_ascii_lowercase();
+    }
+    let name = &buf[..2 + label.len()];
+    psl::suffix(name).is_some_and(|s| s.is_known() && s.as_bytes() == &name[2..])
+}
+
+/// A validated domain name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Domain {
+    /// Lower-case, in the script it was written in (Unicode labels stay Unicode).
+    pub value: String,
+    /// The ASCII (punycode) form, for suffix and allow-list look-ups.
+    pub ascii: String,
+}
+
+impl Domain {
+    /// The registrable domain (public suffix plus one label) of the ASCII form.
+    pub fn registrable(&self) -> Option<&str> {
+        registrable(&self.ascii)
+    }
+
+    /// Number of labels.
+    pub fn labels(&self) -> usize {
+        self.value.split('.').count()
+    }
+}
+
+/// The registrable domain of a lower-case ASCII host name.
+pub(crate) fn registrable(ascii: &str) -> Option<&str> {
+    let d = psl::domain(ascii.as_bytes())?;
+    std::str::from_utf8(d.as_bytes()).ok()
+}
+
+/// Parses `host` as a domain name: at least two labels, each 1–63 letters, digits or
+/// hyphens (not at either end), a known public suffix with a label before it, and a
+/// top-level label that is not all digits. Unicode names must pass IDNA.
+pub(crate) fn parse(host: &str) -> Option<Domain> {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    if host.is_empty() || host.len() > MAX_LEN * 4 {
+        return None;
+    }
+    let needs_idna = !host.is_ascii()
+        || host
+            .split('.')
+            .any(|l| l.len() >= 4 && l[..4].eq_ignore_ascii_case("xn--"));
+    let ascii: Cow<str> = if needs_idna {
+        Cow::Owned(idna::domain_to_ascii_strict(host).ok()?)
+    } else if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(host.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(host)
+    };
+    if ascii.len() > MAX_LEN || !ascii_labels_ok(&ascii) {
+        return None;
+    }
+    let suffix = psl::suffix(ascii.as_bytes())?;
+    if !suffix.is_known() || psl::domain(ascii.as_bytes()).is_none() {
+        return None;
+    }
+    let value = if needs_idna {
+        let (unicode, res) = idna::domain_to_unicode(&ascii);
+        res.ok()?;
+        unicode
+    } else {
+        ascii.clone().into_owned()
+    };
+    Some(Domain {
+        value,
+        ascii: ascii.into_owned(),
+    })
+}
+
+fn ascii_labels_ok(ascii: &str) -> bool {
+    let mut n = 0;
+    for label in ascii.split('.') {
+        n += 1;
+        let b = label.as_bytes();
+        if b.is_empty()
+            || b.len() > 63
+            || b[0] == b'-'
+            || b[b.len() - 1] == b'-'
+            || !b
+                .iter()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        {
+            return false;
+        }
+    }
+    n >= 2
+        && !ascii
+            .rsplit('.')
+            .next()
+            .is_some_and(|t| t.bytes().all(|c| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_suffixes_only() {
+        for ok in [
+            "example.com",
+            "EVIL.COM",
+            "ikstrade.co.kr",
+            "rev.opentransfer.com.59.247.18.71.in-addr.arpa",
+            "static-94-108-135-78.sadecehosting.net",
+            "13343225565.com",
+            "xn--80ak6aa92e.com",
+            "домен.рф",
+        ] {
+            assert!(parse(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "example.nope",
+            "example.pumpkin",
+            "domain.like.iandom",
+            "tooshor.t",
+            "x.x.x.x",
+            "co.uk",
+            "com",
+            "o_o.lgms.nl",
+            "-evil.com",
+            "evil-.com",
+            "1.2.3.4",
+            "cmd.exe",
+            "node.js",
+            "evil..com",
+            "",
+        ] {
+            assert!(parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn values_are_lower_case_and_unicode_stays_unicode() {
+        assert_eq!(parse("Evil.COM.").unwrap().value, "evil.com");
+        let d = parse("ДОМЕН.рф").unwrap();
+        assert_eq!(d.value, "домен.рф");
+        assert!(d.ascii.starts_with("xn--"));
+        assert_eq!(
+            parse("a.b.evil.co.uk").unwrap().registrable(),
+            Some("evil.co.uk")
+        );
+    }
+
+    #[test]
+    fn tld_lookup() {
+        assert!(is_tld(b"com"));
+        assert!(is_tld(b"CO"));
+        assert!(is_tld(b"md"));
+        assert!(!is_tld(b"exe"));
+        assert!(!is_tld(b"js"));
+        assert!(!is_tld(b"123"));
+        assert!(!is_tld(b""));
+    }
+}
