@@ -25,12 +25,18 @@ pub fn canonical_url(raw: &str) -> Option<String> {
     Some(url.into())
 }
 
+/// Lowercase hex sha256 of `data`: content fingerprints for change detection.
+pub fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The briefing id: first 16 lowercase hex digits of sha256 of the canonical URL, or of
 /// the article text when there is no usable URL.
 pub fn briefing_id(url: Option<&str>, text: &str) -> String {
     let key = url.and_then(canonical_url);
-    let digest = Sha256::digest(key.as_deref().unwrap_or(text).as_bytes());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = sha256_hex(key.as_deref().unwrap_or(text).as_bytes());
+    hex.truncate(16);
+    hex
 }
 
 #[cfg(test)]

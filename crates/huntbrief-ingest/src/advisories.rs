@@ -6,12 +6,6 @@ use serde::Deserialize;
 
 use crate::feed::{Item, MAX_ITEMS};
 
-/// The GitHub advisory endpoints, one source each.
-pub const GHSA_REVIEWED: &str = "https://api.github.com/advisories?type=reviewed&per_page=50";
-pub const GHSA_MALWARE: &str = "https://api.github.com/advisories?type=malware&per_page=50";
-pub const KEV_CATALOGUE: &str =
-    "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json";
-
 #[derive(Debug, Deserialize)]
 struct Advisory {
     ghsa_id: String,

@@ -105,6 +105,19 @@ pub fn extract_html(html: &str, url: Option<&str>) -> Result<Extracted, ExtractE
     })
 }
 
+/// Text of an HTML fragment (a feed entry's body), paragraphs kept; plain text passes
+/// through unchanged.
+pub fn fragment_text(body: &str) -> String {
+    if !body.contains('<') {
+        return tidy(body);
+    }
+    let doc = Document::fragment(body);
+    for selector in &CHROME.remove {
+        doc.select(selector).remove();
+    }
+    tidy(&doc.formatted_text())
+}
+
 fn remove_chrome(doc: &Document) {
     for selector in &CHROME.remove {
         doc.select(selector).remove();
@@ -210,6 +223,18 @@ mod tests {
             extract_html(html, None),
             Err(ExtractError::NoText)
         ));
+    }
+
+    #[test]
+    fn fragments_keep_paragraphs_and_drop_scripts() {
+        assert_eq!(
+            fragment_text("<p>First &amp; one.</p><script>x()</script><p>Second.</p>"),
+            "First & one.\n\nSecond."
+        );
+        assert_eq!(
+            fragment_text("plain  text\n\n\nmore"),
+            "plain  text\n\nmore"
+        );
     }
 
     #[test]

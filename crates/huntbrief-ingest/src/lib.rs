@@ -7,3 +7,4 @@ pub mod extract;
 pub mod feed;
 pub mod http;
 pub mod opml;
+pub mod sources;

@@ -2,5 +2,6 @@
 
 pub mod escape;
 pub mod json;
+pub mod layout;
 pub mod markdown;
 pub mod templates;

@@ -21,17 +21,18 @@ CREATE TABLE articles (
     published   TEXT,
     first_seen  INTEGER NOT NULL,
     changed_at  INTEGER NOT NULL,
-    fingerprint TEXT NOT NULL,   -- of the feed item as last seen
     text_hash   TEXT NOT NULL,   -- of the text analysed
     body        TEXT NOT NULL,   -- summary | full
     text        TEXT NOT NULL,
     briefing    TEXT NOT NULL    -- JSON
 );
 
--- Every source that carried a story.
+-- Every source that carried a story, with a hash of its entry as last seen there:
+-- an unchanged entry needs no new fetch.
 CREATE TABLE article_sources (
     article_url TEXT NOT NULL REFERENCES articles(url) ON DELETE CASCADE,
     source      TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
     PRIMARY KEY (article_url, source)
 );
 

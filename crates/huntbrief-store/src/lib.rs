@@ -49,8 +49,18 @@ pub trait Store {
     fn source_failed(&mut self, url: &str, error: &str, next_due: i64) -> Result<()>;
 
     fn article(&self, url: &str) -> Result<Option<StoredArticle>>;
-    /// Inserts or replaces a story with its briefing and sources, atomically.
-    fn put_article(&mut self, article: &StoredArticle) -> Result<()>;
+    /// The hash of the story's entry as `source` last carried it.
+    fn fingerprint(&self, url: &str, source: &str) -> Result<Option<String>>;
+    /// Inserts or replaces a story with its briefing, and records that `source` carried
+    /// it with entry hash `fingerprint`, atomically.
+    fn put_article(
+        &mut self,
+        article: &StoredArticle,
+        source: &str,
+        fingerprint: &str,
+    ) -> Result<()>;
+    /// Records a new entry hash for a story whose text did not change.
+    fn put_fingerprint(&mut self, url: &str, source: &str, fingerprint: &str) -> Result<()>;
     /// Every story, oldest first.
     fn articles(&self) -> Result<Vec<StoredArticle>>;
 

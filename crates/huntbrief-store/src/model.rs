@@ -63,8 +63,6 @@ pub struct StoredArticle {
     pub url: String,
     pub first_seen: i64,
     pub changed_at: i64,
-    /// Hash of the feed item as last seen; a change triggers a re-fetch.
-    pub fingerprint: String,
     /// Hash of the analysed text; a change triggers a new briefing.
     pub text_hash: String,
     pub text: String,

@@ -59,6 +59,15 @@ impl SqliteStore {
     }
 }
 
+fn upsert_fingerprint(conn: &Connection, url: &str, source: &str, fingerprint: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO article_sources (article_url, source, fingerprint) VALUES (?1, ?2, ?3)
+         ON CONFLICT(article_url, source) DO UPDATE SET fingerprint = excluded.fingerprint",
+        params![url, source, fingerprint],
+    )?;
+    Ok(())
+}
+
 fn source_from_row(r: &Row<'_>) -> rusqlite::Result<SourceState> {
     Ok(SourceState {
         spec: SourceSpec {
@@ -79,7 +88,7 @@ fn source_from_row(r: &Row<'_>) -> rusqlite::Result<SourceState> {
     })
 }
 
-const ARTICLE_COLUMNS: &str = "url, first_seen, changed_at, fingerprint, text_hash, text, briefing";
+const ARTICLE_COLUMNS: &str = "url, first_seen, changed_at, text_hash, text, briefing";
 
 fn article_from_row(r: &Row<'_>) -> rusqlite::Result<(StoredArticleRaw, String)> {
     Ok((
@@ -87,11 +96,10 @@ fn article_from_row(r: &Row<'_>) -> rusqlite::Result<(StoredArticleRaw, String)>
             url: r.get(0)?,
             first_seen: r.get(1)?,
             changed_at: r.get(2)?,
-            fingerprint: r.get(3)?,
-            text_hash: r.get(4)?,
-            text: r.get(5)?,
+            text_hash: r.get(3)?,
+            text: r.get(4)?,
         },
-        r.get(6)?,
+        r.get(5)?,
     ))
 }
 
@@ -99,7 +107,6 @@ struct StoredArticleRaw {
     url: String,
     first_seen: i64,
     changed_at: i64,
-    fingerprint: String,
     text_hash: String,
     text: String,
 }
@@ -110,7 +117,6 @@ impl StoredArticleRaw {
             url: self.url,
             first_seen: self.first_seen,
             changed_at: self.changed_at,
-            fingerprint: self.fingerprint,
             text_hash: self.text_hash,
             text: self.text,
             briefing: serde_json::from_str(json)?,
@@ -191,17 +197,32 @@ impl Store for SqliteStore {
         row.map(|(raw, json)| raw.with_briefing(&json)).transpose()
     }
 
-    fn put_article(&mut self, a: &StoredArticle) -> Result<()> {
+    fn fingerprint(&self, url: &str, source: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT fingerprint FROM article_sources WHERE article_url = ?1 AND source = ?2",
+                params![url, source],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn put_fingerprint(&mut self, url: &str, source: &str, fingerprint: &str) -> Result<()> {
+        upsert_fingerprint(&self.conn, url, source, fingerprint)
+    }
+
+    fn put_article(&mut self, a: &StoredArticle, source: &str, fingerprint: &str) -> Result<()> {
         let b = &a.briefing;
         let json = serde_json::to_string(b)?;
         let tx = self.conn.transaction()?;
         tx.execute(
-            "INSERT INTO articles (url, id, title, published, first_seen, changed_at, fingerprint,
+            "INSERT INTO articles (url, id, title, published, first_seen, changed_at,
                  text_hash, body, text, briefing)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT(url) DO UPDATE SET id = excluded.id, title = excluded.title,
                  published = excluded.published, changed_at = excluded.changed_at,
-                 fingerprint = excluded.fingerprint, text_hash = excluded.text_hash,
+                 text_hash = excluded.text_hash,
                  body = excluded.body, text = excluded.text, briefing = excluded.briefing",
             params![
                 a.url,
@@ -210,19 +231,13 @@ impl Store for SqliteStore {
                 b.published.map(|d| d.to_string()),
                 a.first_seen,
                 a.changed_at,
-                a.fingerprint,
                 a.text_hash,
                 serde_json::to_value(b.body)?.as_str().unwrap_or("full"),
                 a.text,
                 json
             ],
         )?;
-        for source in &b.sources {
-            tx.execute(
-                "INSERT OR IGNORE INTO article_sources (article_url, source) VALUES (?1, ?2)",
-                params![a.url, source],
-            )?;
-        }
+        upsert_fingerprint(&tx, &a.url, source, fingerprint)?;
         tx.commit()?;
         Ok(())
     }
@@ -288,7 +303,6 @@ mod tests {
             url: url.into(),
             first_seen: 100,
             changed_at: 100,
-            fingerprint: "f1".into(),
             text_hash: "t1".into(),
             text: text.into(),
             briefing: analyze(&article, &KnowledgeBase::embedded().unwrap()),
@@ -303,8 +317,12 @@ mod tests {
         {
             let mut s = SqliteStore::open(&path).unwrap();
             assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
-            s.put_article(&stored("https://a.example/1", "Body one.", &["A"]))
-                .unwrap();
+            s.put_article(
+                &stored("https://a.example/1", "Body one.", &["A"]),
+                "A",
+                "f1",
+            )
+            .unwrap();
         }
         let s = SqliteStore::open(&path).unwrap();
         assert_eq!(s.articles().unwrap().len(), 1);
@@ -330,13 +348,33 @@ mod tests {
             "The actor used a loader.",
             &["A", "B"],
         );
-        s.put_article(&a).unwrap();
+        s.put_article(&a, "A", "f1").unwrap();
         assert_eq!(s.article("https://a.example/1").unwrap().unwrap(), a);
         assert_eq!(s.article("https://a.example/2").unwrap(), None);
+        assert_eq!(
+            s.fingerprint("https://a.example/1", "A")
+                .unwrap()
+                .as_deref(),
+            Some("f1")
+        );
+        assert_eq!(s.fingerprint("https://a.example/1", "B").unwrap(), None);
         let mut changed = a.clone();
         changed.text_hash = "t2".into();
         changed.changed_at = 200;
-        s.put_article(&changed).unwrap();
+        s.put_article(&changed, "B", "f2").unwrap();
+        s.put_fingerprint("https://a.example/1", "A", "f3").unwrap();
+        assert_eq!(
+            s.fingerprint("https://a.example/1", "A")
+                .unwrap()
+                .as_deref(),
+            Some("f3")
+        );
+        assert_eq!(
+            s.fingerprint("https://a.example/1", "B")
+                .unwrap()
+                .as_deref(),
+            Some("f2")
+        );
         let all = s.articles().unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].changed_at, 200);

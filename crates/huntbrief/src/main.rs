@@ -5,8 +5,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod config;
 mod input;
 mod kb;
+mod pipeline;
+mod publish;
 
 /// Hunt-ready briefings from security articles, advisories and feeds.
 #[derive(Debug, Parser)]
@@ -20,6 +23,12 @@ struct Cli {
 enum Command {
     /// Analyse one article (plain text or HTML) and print its briefing.
     Analyze(cmd::analyze::Args),
+    /// Poll the sources once, brief new and changed stories, publish the folder.
+    Run(cmd::run::RunArgs),
+    /// Run a pass every so often until SIGINT/SIGTERM.
+    Watch(cmd::run::WatchArgs),
+    /// Manage the sources: list, add, remove, test, import, export.
+    Feeds(cmd::feeds::Args),
     /// Print the `_TEMPLATES.md` file of IOC-substitution hunts.
     Templates,
 }
@@ -35,6 +44,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze(args) => cmd::analyze::run(args),
+        Command::Run(args) => cmd::run::run(args),
+        Command::Watch(args) => cmd::run::watch(args),
+        Command::Feeds(args) => cmd::feeds::run(args),
         Command::Templates => cmd::templates::run(),
     };
     match result {

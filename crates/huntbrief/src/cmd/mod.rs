@@ -1,2 +1,4 @@
 pub mod analyze;
+pub mod feeds;
+pub mod run;
 pub mod templates;

@@ -209,7 +209,11 @@ fn templates_command_prints_the_three_shared_hunts() {
     let out = huntbrief(&["templates"], b"");
     assert!(out.status.success());
     let md = stdout(&out);
-    for heading in ["\n## Asset exposure\n", "\n## Network IOC\n", "\n## Hash IOC\n"] {
+    for heading in [
+        "\n## Asset exposure\n",
+        "\n## Network IOC\n",
+        "\n## Hash IOC\n",
+    ] {
         assert!(md.contains(heading), "missing {heading:?}");
     }
 }

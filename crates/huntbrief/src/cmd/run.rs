@@ -1,0 +1,334 @@
+//! `huntbrief run` (one pass) and `huntbrief watch` (a pass every so often, until
+//! SIGINT/SIGTERM).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use huntbrief_core::KnowledgeBase;
+use huntbrief_ingest::http::Fetcher;
+use huntbrief_ingest::sources::{self, Limits, Source};
+use huntbrief_store::{Origin, SourceSpec, SqliteStore, Store};
+
+use crate::config::Config;
+use crate::pipeline::{Options, Pipeline};
+use crate::publish::publish;
+
+/// Options every command that uses the state shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Common {
+    /// Config file (default: the user's config dir, `huntbrief/config.toml`, if present).
+    #[arg(long, env = "HUNTBRIEF_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// SQLite database (overrides the config).
+    #[arg(long, env = "HUNTBRIEF_DB")]
+    pub db: Option<PathBuf>,
+    /// Directory whose data files replace the built-in ones.
+    #[arg(long, value_name = "DIR", env = "HUNTBRIEF_DATA")]
+    pub data: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Folder of published briefings (overrides the config; default ./briefings).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Poll only this source (by name), even if it is not due.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// At most N items per source.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Only items published on or after this day.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub since: Option<NaiveDate>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Time between passes: `90s`, `15m`, `2h`.
+    #[arg(long, default_value = "15m", value_parser = parse_every)]
+    pub every: Duration,
+}
+
+/// Everything a pass needs, opened once.
+pub struct State {
+    pub config: Config,
+    pub store: Mutex<SqliteStore>,
+}
+
+impl State {
+    pub fn open(common: &Common) -> Result<Self> {
+        let mut config = Config::load(common.config.as_deref())?;
+        if let Some(db) = &common.db {
+            config.db = Some(db.clone());
+        }
+        let path = config.db_path()?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let mut store = SqliteStore::open(&path)
+            .with_context(|| format!("cannot open the database {}", path.display()))?;
+        let spec = |s: &Source| SourceSpec {
+            name: s.name.clone(),
+            url: s.url.clone(),
+            kind: s.adapter.as_str().to_owned(),
+        };
+        let builtin: Vec<SourceSpec> = if config.builtin_sources.unwrap_or(true) {
+            sources::builtin().iter().map(spec).collect()
+        } else {
+            Vec::new()
+        };
+        store.sync_sources(Origin::Builtin, &builtin)?;
+        let configured: Vec<SourceSpec> = config.sources()?.iter().map(spec).collect();
+        store.sync_sources(Origin::Config, &configured)?;
+        Ok(Self {
+            config,
+            store: Mutex::new(store),
+        })
+    }
+}
+
+pub fn run(args: RunArgs) -> Result<ExitCode> {
+    let state = State::open(&args.common)?;
+    let kb = crate::kb::load(args.common.data.as_deref())?;
+    runtime()?.block_on(async {
+        let fetcher = Fetcher::new(state.config.policy())?;
+        pass(&state, &fetcher, &kb, &args).await
+    })
+}
+
+pub fn watch(args: WatchArgs) -> Result<ExitCode> {
+    let state = State::open(&args.run.common)?;
+    let kb = crate::kb::load(args.run.common.data.as_deref())?;
+    runtime()?.block_on(async {
+        let fetcher = Fetcher::new(state.config.policy())?;
+        loop {
+            tokio::select! {
+                result = pass(&state, &fetcher, &kb, &args.run) => { result?; }
+                _ = shutdown() => {
+                    // Every stored story is complete; publish them and stop.
+                    publish_all(&state, &args.run)?;
+                    eprintln!("huntbrief: stopped");
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+            let pause = jittered(args.every);
+            tracing::info!(?pause, "next pass");
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = shutdown() => {
+                    eprintln!("huntbrief: stopped");
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+        }
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+async fn pass(
+    state: &State,
+    fetcher: &Fetcher,
+    kb: &KnowledgeBase,
+    args: &RunArgs,
+) -> Result<ExitCode> {
+    let now = unix_now();
+    let run_id = state
+        .store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .start_run(now)?;
+    let limits: Limits = state.config.limits();
+    let pipeline = Pipeline {
+        store: &state.store,
+        fetcher,
+        kb,
+        limits,
+        now,
+    };
+    let options = Options {
+        source: args.source.clone(),
+        limit: args.limit,
+        since: args.since,
+    };
+    if let Some(name) = &options.source {
+        let known = state
+            .store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .sources()?;
+        if !known
+            .iter()
+            .any(|s| s.enabled && s.spec.name.eq_ignore_ascii_case(name))
+        {
+            bail!("no enabled source named {name:?}; see `huntbrief feeds list`");
+        }
+    }
+    let bar = progress_bar(&state.store)?;
+    let summary = pipeline
+        .run(&options, |name| {
+            if let Some(bar) = &bar {
+                bar.set_message(name.to_owned());
+                bar.inc(1);
+            }
+        })
+        .await?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let published = publish_all(state, args)?;
+    state
+        .store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .finish_run(run_id, unix_now(), &summary)?;
+    for e in &summary.errors {
+        eprintln!("huntbrief: source failed: {e}");
+    }
+    println!(
+        "{} new, {} updated, {} unchanged, {} failed source(s); {} file(s) written, {} removed",
+        summary.new,
+        summary.updated,
+        summary.unchanged,
+        summary.failed,
+        published.written,
+        published.removed
+    );
+    Ok(if summary.failed > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn publish_all(state: &State, args: &RunArgs) -> Result<crate::publish::Published> {
+    let out = args.out.clone().unwrap_or_else(|| state.config.out_dir());
+    let articles = state
+        .store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .articles()?;
+    publish(&out, &articles)
+}
+
+fn progress_bar(store: &Mutex<SqliteStore>) -> Result<Option<indicatif::ProgressBar>> {
+    if !std::io::stderr().is_terminal() {
+        return Ok(None);
+    }
+    let n = store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .sources()?
+        .iter()
+        .filter(|s| s.enabled)
+        .count();
+    let bar = indicatif::ProgressBar::new(n as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} sources  {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Ok(Some(bar))
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// `every` give or take 10%, so that many installations do not poll in step.
+fn jittered(every: Duration) -> Duration {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let spread = every.as_millis() as u64 / 10;
+    let offset = if spread == 0 {
+        0
+    } else {
+        u64::from(nanos) % (2 * spread)
+    };
+    Duration::from_millis((every.as_millis() as u64 - spread) + offset)
+}
+
+async fn shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn parse_every(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 90s, 15m or 2h"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("unknown unit {unit:?}: use s, m or h")),
+    };
+    if secs == 0 {
+        return Err("the interval must be positive".into());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parses_units() {
+        assert_eq!(parse_every("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_every("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_every("90"), Ok(Duration::from_secs(90)));
+        assert!(parse_every("0m").is_err());
+        assert!(parse_every("5d").is_err());
+        assert!(parse_every("m").is_err());
+    }
+
+    #[test]
+    fn jitter_stays_within_ten_percent() {
+        let every = Duration::from_secs(900);
+        let j = jittered(every);
+        assert!(
+            j >= Duration::from_secs(810) && j <= Duration::from_secs(990),
+            "{j:?}"
+        );
+    }
+}
