@@ -1,7 +1,9 @@
 //! Integration tests of the `huntbrief` command (one test binary for the crate).
 
 mod analyze;
+mod pipeline;
 mod robustness;
+mod server;
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
