@@ -275,3 +275,101 @@ fn sigkill_at_any_point_loses_and_duplicates_nothing() {
         "0 new, 0 updated, 0 unchanged, 0 failed source(s); 0 file(s) written, 0 removed",
     );
 }
+
+#[test]
+fn source_limit_and_since_narrow_a_run() {
+    let server = Fixture::start(Duration::ZERO);
+    let setup = Setup::new("narrow", &server.feeds_toml());
+    let out = setup.command().args(["--source", "fixture FEED 05", "--limit", "3"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_summary(&out, "3 new, 0 updated, 0 unchanged, 0 failed source(s)");
+    let out = setup.command().args(["--source", "Fixture feed 06", "--since", "2026-11-03"]).output().unwrap();
+    assert_summary(&out, "0 new, 0 updated, 0 unchanged, 0 failed source(s)");
+    let out = setup.command().args(["--source", "No such feed"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no enabled source named \"No such feed\""));
+}
+
+#[test]
+fn feeds_are_managed_and_round_trip_through_opml() {
+    let setup = Setup::new("feeds", "[[feed]]\nname = \"From config\"\nurl = \"https://config.example/feed\"\n");
+    let feeds = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_huntbrief"))
+            .arg("feeds")
+            .arg("--config")
+            .arg(setup.dir.join("config.toml"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let opml = setup.dir.join("list.opml");
+    std::fs::write(
+        &opml,
+        r#"<?xml version="1.0"?><opml version="2.0"><head/><body><outline text="Research">
+        <outline type="rss" text="Talos" xmlUrl="https://blog.talosintelligence.com/rss/"/>
+        <outline type="rss" text="A &amp; B" xmlUrl="https://ab.example/feed"/></outline></body></opml>"#,
+    )
+    .unwrap();
+    let out = feeds(&["import", opml.to_str().unwrap()]);
+    assert!(stdout(&out).starts_with("imported 2 feed(s)"), "{}", stderr(&out));
+    assert!(feeds(&["add", "https://www.example.org/rss.xml"]).status.success());
+    let list = stdout(&feeds(&["list"]));
+    for line in [
+        "From config\tfeed\tconfig\thttps://config.example/feed\tnot polled yet",
+        "Talos\tfeed\tuser\thttps://blog.talosintelligence.com/rss/\tnot polled yet",
+        "example.org\tfeed\tuser\thttps://www.example.org/rss.xml\tnot polled yet",
+    ] {
+        assert!(list.lines().any(|l| l == line), "missing {line:?} in\n{list}");
+    }
+    assert!(feeds(&["remove", "talos"]).status.success());
+    assert!(stdout(&feeds(&["list"])).contains("Talos\tfeed\tuser\thttps://blog.talosintelligence.com/rss/\tdisabled"));
+    assert_eq!(feeds(&["remove", "nothing"]).status.code(), Some(1));
+    assert_eq!(feeds(&["add", "ftp://x.example/"]).status.code(), Some(1));
+    let exported = stdout(&feeds(&["export"]));
+    assert!(exported.contains(r#"text="A &amp; B" title="A &amp; B" xmlUrl="https://ab.example/feed""#), "{exported}");
+    assert!(!exported.contains("talos"), "removed feeds are not exported");
+}
+
+#[test]
+fn feeds_test_shows_what_a_feed_yields() {
+    let server = Fixture::start(Duration::ZERO);
+    let out = Command::new(env!("CARGO_BIN_EXE_huntbrief"))
+        .args(["feeds", "test", &format!("{}/feeds/2", server.base)])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert!(s.starts_with("10 item(s)\n"), "{s}");
+    assert!(s.contains("teaser  Story 018: loader campaign against sector 18"));
+    let bad = Command::new(env!("CARGO_BIN_EXE_huntbrief"))
+        .args(["feeds", "test", &format!("{}/hostile/garbage.xml", server.base)])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+}
+
+#[test]
+fn watch_stops_cleanly_on_sigterm() {
+    let server = Fixture::start(Duration::ZERO);
+    let setup = Setup::new("watch", &server.feeds_toml());
+    let child = Command::new(env!("CARGO_BIN_EXE_huntbrief"))
+        .args(["watch", "--every", "1h", "--config"])
+        .arg(setup.dir.join("config.toml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the first pass to publish, then ask it to stop.
+    for _ in 0..600 {
+        if setup.out().join("INDEX.md").exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("huntbrief: stopped"));
+    assert_eq!(setup.briefings().len(), STORIES);
+}
