@@ -17,13 +17,15 @@ struct Setup {
 }
 
 impl Setup {
+    /// `feeds` is appended to the config: top-level keys first, then `[[feed]]` tables.
     fn new(tag: &str, feeds: &str) -> Self {
         let dir = std::env::temp_dir().join(format!("hb-pipeline-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
+        let (top, tables) = feeds.split_at(feeds.find("[[feed]]").unwrap_or(feeds.len()));
         let config = format!(
-            "db = \"{db}\"\nout = \"{out}\"\nbuiltin_sources = false\n\
-             [http]\ntimeout_secs = 3\nmax_feed_mb = 1\nper_host = 8\nconcurrency = 8\npoliteness_ms = 0\nretries = 1\n\n{feeds}",
+            "db = \"{db}\"\nout = \"{out}\"\nbuiltin_sources = false\n{top}\
+             [http]\ntimeout_secs = 3\nmax_feed_mb = 1\nper_host = 8\nconcurrency = 8\npoliteness_ms = 0\nretries = 1\n\n{tables}",
             db = dir.join("state.db").display(),
             out = dir.join("briefings").display(),
         );
@@ -280,19 +282,34 @@ fn sigkill_at_any_point_loses_and_duplicates_nothing() {
 fn source_limit_and_since_narrow_a_run() {
     let server = Fixture::start(Duration::ZERO);
     let setup = Setup::new("narrow", &server.feeds_toml());
-    let out = setup.command().args(["--source", "fixture FEED 05", "--limit", "3"]).output().unwrap();
+    let out = setup
+        .command()
+        .args(["--source", "fixture FEED 05", "--limit", "3"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_summary(&out, "3 new, 0 updated, 0 unchanged, 0 failed source(s)");
-    let out = setup.command().args(["--source", "Fixture feed 06", "--since", "2026-11-03"]).output().unwrap();
+    let out = setup
+        .command()
+        .args(["--source", "Fixture feed 06", "--since", "2026-11-03"])
+        .output()
+        .unwrap();
     assert_summary(&out, "0 new, 0 updated, 0 unchanged, 0 failed source(s)");
-    let out = setup.command().args(["--source", "No such feed"]).output().unwrap();
+    let out = setup
+        .command()
+        .args(["--source", "No such feed"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("no enabled source named \"No such feed\""));
 }
 
 #[test]
 fn feeds_are_managed_and_round_trip_through_opml() {
-    let setup = Setup::new("feeds", "[[feed]]\nname = \"From config\"\nurl = \"https://config.example/feed\"\n");
+    let setup = Setup::new(
+        "feeds",
+        "[[feed]]\nname = \"From config\"\nurl = \"https://config.example/feed\"\n",
+    );
     let feeds = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_huntbrief"))
             .arg("feeds")
@@ -311,23 +328,43 @@ fn feeds_are_managed_and_round_trip_through_opml() {
     )
     .unwrap();
     let out = feeds(&["import", opml.to_str().unwrap()]);
-    assert!(stdout(&out).starts_with("imported 2 feed(s)"), "{}", stderr(&out));
-    assert!(feeds(&["add", "https://www.example.org/rss.xml"]).status.success());
+    assert!(
+        stdout(&out).starts_with("imported 2 feed(s)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        feeds(&["add", "https://www.example.org/rss.xml"])
+            .status
+            .success()
+    );
     let list = stdout(&feeds(&["list"]));
     for line in [
         "From config\tfeed\tconfig\thttps://config.example/feed\tnot polled yet",
         "Talos\tfeed\tuser\thttps://blog.talosintelligence.com/rss/\tnot polled yet",
         "example.org\tfeed\tuser\thttps://www.example.org/rss.xml\tnot polled yet",
     ] {
-        assert!(list.lines().any(|l| l == line), "missing {line:?} in\n{list}");
+        assert!(
+            list.lines().any(|l| l == line),
+            "missing {line:?} in\n{list}"
+        );
     }
     assert!(feeds(&["remove", "talos"]).status.success());
-    assert!(stdout(&feeds(&["list"])).contains("Talos\tfeed\tuser\thttps://blog.talosintelligence.com/rss/\tdisabled"));
+    assert!(
+        stdout(&feeds(&["list"]))
+            .contains("Talos\tfeed\tuser\thttps://blog.talosintelligence.com/rss/\tdisabled")
+    );
     assert_eq!(feeds(&["remove", "nothing"]).status.code(), Some(1));
     assert_eq!(feeds(&["add", "ftp://x.example/"]).status.code(), Some(1));
     let exported = stdout(&feeds(&["export"]));
-    assert!(exported.contains(r#"text="A &amp; B" title="A &amp; B" xmlUrl="https://ab.example/feed""#), "{exported}");
-    assert!(!exported.contains("talos"), "removed feeds are not exported");
+    assert!(
+        exported.contains(r#"text="A &amp; B" title="A &amp; B" xmlUrl="https://ab.example/feed""#),
+        "{exported}"
+    );
+    assert!(
+        !exported.contains("talos"),
+        "removed feeds are not exported"
+    );
 }
 
 #[test]
@@ -342,7 +379,11 @@ fn feeds_test_shows_what_a_feed_yields() {
     assert!(s.starts_with("10 item(s)\n"), "{s}");
     assert!(s.contains("teaser  Story 018: loader campaign against sector 18"));
     let bad = Command::new(env!("CARGO_BIN_EXE_huntbrief"))
-        .args(["feeds", "test", &format!("{}/hostile/garbage.xml", server.base)])
+        .args([
+            "feeds",
+            "test",
+            &format!("{}/hostile/garbage.xml", server.base),
+        ])
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(1));
@@ -366,10 +407,41 @@ fn watch_stops_cleanly_on_sigterm() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(term.success());
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("huntbrief: stopped"));
     assert_eq!(setup.briefings().len(), STORIES);
+}
+
+#[test]
+fn advisory_sources_are_briefed_through_their_adapters() {
+    let server = Fixture::start(Duration::ZERO);
+    let feeds = format!(
+        "[[feed]]\nname = \"KEV\"\nurl = \"{0}/kev.json\"\nadapter = \"kev\"\n\
+         [[feed]]\nname = \"GHSA\"\nurl = \"{0}/advisories\"\nadapter = \"ghsa\"\n",
+        server.base
+    );
+    // Every entry counts as recent, whatever day the test runs.
+    let setup = Setup::new("advisories", &format!("kev_window_days = 100000\n{feeds}"));
+    let out = setup.run();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_summary(&out, "2 new, ");
+    let files = setup.files();
+    // The slug is cut at a dash within 60 characters.
+    let kev = &files["2026-11-25/cisa-kev-cve-2026-20001-acme-edge-gateway-authentication.md"];
+    assert!(kev.contains("**Article:** https://nvd.nist.gov/vuln/detail/CVE-2026-20001\n"));
+    assert!(
+        kev.contains("CISA added CVE-2026-20001 (Acme Edge Gateway"),
+        "{kev}"
+    );
+    let ghsa = &files["2026-11-24/malicious-code-in-fixture-colors-npm.md"];
+    assert!(
+        ghsa.contains("Malware advisory GHSA-2x4m-9q7v-h3jf, severity critical"),
+        "{ghsa}"
+    );
 }

@@ -79,6 +79,14 @@ impl Fixture {
                 }),
             )
             .route("/latin1.xml", get(latin1))
+            .route(
+                "/kev.json",
+                get(|| async { ([(header::CONTENT_TYPE, "application/json")], KEV) }),
+            )
+            .route(
+                "/advisories",
+                get(|| async { ([(header::CONTENT_TYPE, "application/json")], GHSA) }),
+            )
             .with_state(shared.clone());
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -230,6 +238,11 @@ const BOMB: &str = r#"<?xml version="1.0"?>
 <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;"><!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
 <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;"><!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>
 <rss version="2.0"><channel><title>&lol9;</title><link>/</link><item><title>&lol9;</title><link>/a/8888</link><description>&lol9;</description></item></channel></rss>"#;
+
+const KEV: &str = r#"{"title":"CISA Catalog of Known Exploited Vulnerabilities","catalogVersion":"2026.11.25","vulnerabilities":[
+{"cveID":"CVE-2026-20001","vendorProject":"Acme","product":"Edge Gateway","vulnerabilityName":"Acme Edge Gateway Authentication Bypass","dateAdded":"2026-11-25","shortDescription":"Acme Edge Gateway contains an authentication bypass that allows an unauthenticated attacker to gain administrator access.","requiredAction":"Apply mitigations per vendor instructions or discontinue use of the product if mitigations are unavailable.","dueDate":"2026-12-16","knownRansomwareCampaignUse":"Unknown","notes":"","cwes":["CWE-288"]}]}"#;
+
+const GHSA: &str = r#"[{"ghsa_id":"GHSA-2x4m-9q7v-h3jf","cve_id":null,"url":"https://api.github.com/advisories/GHSA-2x4m-9q7v-h3jf","html_url":"https://github.com/advisories/GHSA-2x4m-9q7v-h3jf","summary":"Malicious code in fixture-colors (npm)","description":"Version 4.2.1 of fixture-colors contained a postinstall script that exfiltrated environment variables.","type":"malware","severity":"critical","published_at":"2026-11-24T08:00:00Z","updated_at":"2026-11-24T08:00:00Z","vulnerabilities":[{"package":{"ecosystem":"npm","name":"fixture-colors"},"vulnerable_version_range":"= 4.2.1","first_patched_version":null}]}]"#;
 
 /// A small stable hash for ETags (FNV-1a).
 fn fxhash(s: &str) -> u64 {
