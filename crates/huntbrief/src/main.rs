@@ -31,6 +31,8 @@ enum Command {
     Feeds(cmd::feeds::Args),
     /// Print the `_TEMPLATES.md` file of IOC-substitution hunts.
     Templates,
+    /// Print the indicators of compromise of a text (high-fidelity only unless --all).
+    Iocs(cmd::iocs::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Watch(args) => cmd::run::watch(args),
         Command::Feeds(args) => cmd::feeds::run(args),
         Command::Templates => cmd::templates::run(),
+        Command::Iocs(args) => cmd::iocs::run(args),
     };
     match result {
         Ok(code) => code,

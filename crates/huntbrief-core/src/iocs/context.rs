@@ -93,11 +93,25 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Whether every non-blank line of the text is IOC-style (a pasted indicator list).
+    /// Whether the text is a pasted indicator list: every non-blank line IOC-style and
+    /// no heading (a text with headings has sections, which decide instead).
     fn whole_list(&mut self) -> bool {
-        *self
-            .whole_list
-            .get_or_insert_with(|| self.t.lines().all(|l| l.trim().is_empty() || ioc_style(l)))
+        *self.whole_list.get_or_insert_with(|| {
+            let mut prev_blank = true;
+            let mut lines = self.t.lines().map(str::trim).peekable();
+            while let Some(l) = lines.next() {
+                if l.is_empty() {
+                    prev_blank = true;
+                    continue;
+                }
+                let next_blank = lines.peek().is_none_or(|n| n.is_empty());
+                if !ioc_style(l) || matches!(heading(l, prev_blank, next_blank), Heading::Strong) {
+                    return false;
+                }
+                prev_blank = false;
+            }
+            true
+        })
     }
 }
 

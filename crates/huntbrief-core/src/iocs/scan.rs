@@ -221,6 +221,7 @@ impl Scanner<'_> {
                     if inside { IN_URL } else { 0 },
                 );
                 self.ips_in(rest_start..end);
+                self.cves_in(rest_start..end);
             }
         }
         consumed
@@ -248,6 +249,29 @@ impl Scanner<'_> {
             let next_ok = i >= r.end || !b[i].is_ascii_alphanumeric();
             if next_ok && let Some(ip) = validate::ipv4(&self.t[s..e]) {
                 self.push(IocType::Ipv4, s..e, ip.to_string(), None, IN_URL);
+            }
+        }
+    }
+
+    /// CVE IDs in a URL's path (`/vuln/detail/CVE-2024-3400`): the article's subject.
+    fn cves_in(&mut self, r: Range<usize>) {
+        let b = self.b;
+        let mut i = r.start;
+        while i + 13 <= r.end {
+            let at_word = i == r.start || !b[i - 1].is_ascii_alphanumeric();
+            if at_word && b[i..i + 4].eq_ignore_ascii_case(b"cve-") {
+                let mut e = i + 9;
+                while e < r.end && b[e].is_ascii_digit() {
+                    e += 1;
+                }
+                if let Some(c) = validate::cve(&self.t[i..e], self.kb.ctx.cve_years)
+                    && (e >= r.end || !b[e].is_ascii_alphanumeric())
+                {
+                    self.push(IocType::Cve, i..e, c, None, IN_URL);
+                }
+                i = e;
+            } else {
+                i += 1;
             }
         }
     }

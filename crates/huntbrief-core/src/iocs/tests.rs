@@ -1,1 +1,398 @@
-//! End-to-end tests of the extractor on real-looking article text.
+//! End-to-end tests of the extractor on real-looking article text, one per rule.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use super::*;
+use crate::model::{Fidelity, IocType};
+
+static KB: LazyLock<IocKb> = LazyLock::new(|| {
+    IocKb::parse(|name| crate::kb::EMBEDDED.get(name).unwrap_or_default().to_owned()).unwrap()
+});
+
+fn all(text: &str) -> Vec<Indicator> {
+    extract(text, &KB, None)
+}
+
+fn high(text: &str) -> BTreeMap<&'static str, Vec<String>> {
+    high_fidelity_by_type(&all(text))
+}
+
+fn fidelity_of(found: &[Indicator], value: &str) -> Option<Fidelity> {
+    found.iter().find(|i| i.value == value).map(|i| i.fidelity)
+}
+
+#[track_caller]
+fn assert_high(text: &str, kind: &str, values: &[&str]) {
+    let got = high(text);
+    let want: Vec<String> = {
+        let mut v: Vec<String> = values.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        got.get(kind).cloned().unwrap_or_default(),
+        want,
+        "{kind} in {text:?}: {got:?}"
+    );
+}
+
+#[test]
+fn defanged_indicators_in_a_report_are_high_fidelity() {
+    let text = "The dropper fetched its second stage from hxxps://cdn-update[.]net/a/b.php and \
+                then beaconed to 45.137.21[.]9 over TLS. Victims also received mail from \
+                billing[at]invoice-notice(.)com with links to login-m1crosoft[dot]com.";
+    assert_high(text, "url", &["https://cdn-update.net/a/b.php"]);
+    assert_high(text, "ipv4", &["45.137.21.9"]);
+    assert_high(text, "email", &["billing@invoice-notice.com"]);
+    assert_high(text, "domain", &["login-m1crosoft.com"]);
+}
+
+#[test]
+fn values_carry_defanged_form_offset_and_sentence() {
+    let text = "Background first. The implant beacons to evil-c2[.]net every minute. Done.";
+    let found = all(text);
+    let d = found.iter().find(|i| i.kind == IocType::Domain).unwrap();
+    assert_eq!(d.value, "evil-c2.net");
+    assert_eq!(d.defanged, "evil-c2[.]net");
+    assert!(text[d.offset..].starts_with("evil-c2[.]net"));
+    assert_eq!(
+        d.evidence,
+        "The implant beacons to evil-c2[.]net every minute."
+    );
+}
+
+#[test]
+fn non_global_addresses_are_never_high() {
+    let text = "Indicators of Compromise\n\n10.10.5[.]20\n192.168.1[.]1\n127.0.0.1\n\
+                198.51.100[.]7\n203.0.113.9\n224.0.0[.]251\n169.254.169.254\nfd00::1\n\
+                185.220.101[.]45\n";
+    let found = all(text);
+    for ip in [
+        "10.10.5.20",
+        "192.168.1.1",
+        "127.0.0.1",
+        "198.51.100.7",
+        "203.0.113.9",
+        "224.0.0.251",
+        "169.254.169.254",
+        "fd00::1",
+    ] {
+        let f = fidelity_of(&found, ip);
+        assert!(
+            matches!(f, Some(Fidelity::Medium | Fidelity::Low)),
+            "{ip}: {f:?}"
+        );
+    }
+    assert_eq!(fidelity_of(&found, "185.220.101.45"), Some(Fidelity::High));
+    // A URL on a private address is not high either.
+    let url = all("Payload: hxxp://192.168.10[.]5:8080/x.exe");
+    assert_ne!(
+        fidelity_of(&url, "http://192.168.10.5:8080/x.exe"),
+        Some(Fidelity::High)
+    );
+}
+
+#[test]
+fn file_names_are_not_domains() {
+    let text = "The script launches cmd.exe, then node.js runs app.js; see readme.md and \
+                config.php. Finally install.sh and setup.py are removed.";
+    let found = all(text);
+    assert!(found.iter().all(|i| i.kind != IocType::Domain), "{found:?}");
+    // Payload names are file names (not high in prose, never system binaries).
+    assert_eq!(fidelity_of(&found, "cmd.exe"), Some(Fidelity::Low));
+    assert_eq!(fidelity_of(&found, "node.js"), Some(Fidelity::Low));
+    // Defanged, the same shapes are domains the author points at.
+    assert_high(
+        "C2: update-check[.]sh and files[.]zip",
+        "domain",
+        &["files.zip", "update-check.sh"],
+    );
+}
+
+#[test]
+fn code_members_and_run_together_sentences_are_not_domains() {
+    let text = "In the handler, user.id and self.name are read before event.target fires. \
+                The attackers pivoted to finance systems.In March they returned.";
+    assert!(
+        all(text).iter().all(|i| i.kind != IocType::Domain),
+        "{:?}",
+        all(text)
+    );
+}
+
+#[test]
+fn references_are_not_iocs_unless_marked() {
+    let text = "Read the advisory at https://nvd.nist.gov/vuln/detail/CVE-2024-3400 and the \
+                technique page https://attack.mitre.org/techniques/T1190/. The PoC is on \
+                https://github.com/someone/cve-2024-3400-poc and the package on \
+                https://www.npmjs.com/package/left-pad. BleepingComputer.com first reported it, \
+                citing virustotal.com results.";
+    let got = high(text);
+    assert_eq!(got.keys().collect::<Vec<_>>(), vec![&"cve"], "{got:?}");
+    // Defanged, a reference-looking host is what the author reports.
+    assert_high(
+        "The payload was hosted at hxxps://raw.githubusercontent[.]com/x/y/main/s.ps1",
+        "url",
+        &["https://raw.githubusercontent.com/x/y/main/s.ps1"],
+    );
+}
+
+#[test]
+fn the_publishers_own_site_is_a_reference() {
+    let text = "More research at https://research.vendor-labs.com/blog/ and contact \
+                press@vendor-labs.com. The C2 was https://bad-actor-panel.com/login.";
+    let found = extract(text, &KB, Some("https://vendor-labs.com/blog/post-1"));
+    let high = high_fidelity_by_type(&found);
+    assert_eq!(
+        high.get("url").cloned().unwrap_or_default(),
+        vec!["https://bad-actor-panel.com/login"]
+    );
+    assert!(!high.contains_key("email"), "{high:?}");
+}
+
+#[test]
+fn hosting_service_subdomains_are_judged_like_any_domain() {
+    assert_high(
+        "The phishing kit was served from secure-docs-login.weebly.com to victims.",
+        "domain",
+        &["secure-docs-login.weebly.com"],
+    );
+    assert_high(
+        "Files were shared via dropbox.com and onedrive.",
+        "domain",
+        &[],
+    );
+}
+
+#[test]
+fn ioc_sections_and_lists_raise_fidelity_prose_needs_a_cue() {
+    let text = "Our partners at acme-analytics.io helped with this research.\n\n\
+                The loader connects to sync-telemetry.org for tasks.\n\n\
+                Indicators of Compromise\n\n\
+                - cdn-assets-store.com\n\
+                - 91.215.85.17\n\
+                - github.com\n";
+    let found = all(text);
+    assert_eq!(
+        fidelity_of(&found, "acme-analytics.io"),
+        Some(Fidelity::Medium)
+    );
+    assert_eq!(
+        fidelity_of(&found, "sync-telemetry.org"),
+        Some(Fidelity::High)
+    );
+    assert_eq!(
+        fidelity_of(&found, "cdn-assets-store.com"),
+        Some(Fidelity::High)
+    );
+    assert_eq!(fidelity_of(&found, "91.215.85.17"), Some(Fidelity::High));
+    // Listed in the indicator section, even a popular site counts as the author's IOC.
+    assert_eq!(fidelity_of(&found, "github.com"), Some(Fidelity::High));
+}
+
+#[test]
+fn an_ioc_section_ends_at_the_next_heading() {
+    let text =
+        "## IOCs\n\nevil-one.com\n\n## References\n\n- github.com/vendor/iocs\n- kaspersky.com\n";
+    let found = all(text);
+    assert_eq!(fidelity_of(&found, "evil-one.com"), Some(Fidelity::High));
+    assert_eq!(fidelity_of(&found, "kaspersky.com"), Some(Fidelity::Low));
+    assert_ne!(
+        fidelity_of(&found, "github.com/vendor/iocs"),
+        Some(Fidelity::High)
+    );
+}
+
+#[test]
+fn commit_shas_thumbprints_digests_and_checksums_are_not_file_hashes() {
+    let text = "The flaw was fixed in commit 3f786850e387550fdab836ed7e6dc881de23001b of the \
+                project (see https://github.com/org/proj/commit/89e6c98d92887913cadf06b2adb97f26cde4849b).\n\
+                Certificate thumbprint: 2fd4e1c67a2d28fced849ee1bb76e7391b93eb12\n\
+                docker pull ghcr.io/org/app@sha256:a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447\n\
+                SHA256 checksum: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n\
+                JA3: e7d705a3286e19ea42f587b344ee6865\n\
+                The dropper (SHA256 5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8) \
+                installs the backdoor.\n";
+    let found = all(text);
+    let hashes: Vec<_> = found.iter().filter(|i| i.kind.is_hash()).collect();
+    assert_eq!(
+        hashes
+            .iter()
+            .map(|i| (i.value.as_str(), i.fidelity))
+            .collect::<Vec<_>>(),
+        vec![
+            (
+                "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                Fidelity::Low
+            ),
+            (
+                "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8",
+                Fidelity::High
+            ),
+        ]
+    );
+}
+
+#[test]
+fn hashes_are_exact_standalone_hex() {
+    let text = "md5 68b329da9893e34099c7d8ad5cb9c940, not 68b329da9893e34099c7d8ad5cb9c9401 \
+                nor x68b329da9893e34099c7d8ad5cb9c940 nor 0x5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8 \
+                nor 00000000000000000000000000000000 nor the empty file d41d8cd98f00b204e9800998ecf8427e.";
+    assert_high(text, "md5", &["68b329da9893e34099c7d8ad5cb9c940"]);
+    assert_high(text, "sha256", &[]);
+    // A sample named by its hash.
+    assert_high(
+        "Dropped: 5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8.bin",
+        "sha256",
+        &["5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"],
+    );
+}
+
+#[test]
+fn version_numbers_are_not_addresses() {
+    let text = "Citrix fixed it in version 13.1.49.15 and build 14.1.12.30; the scanner came \
+                from 103.75.190.12.";
+    assert_high(text, "ipv4", &["103.75.190.12"]);
+    let all_found = all(text);
+    assert!(fidelity_of(&all_found, "13.1.49.15").is_none());
+    // Leading zeros, octets over 255, five parts: not dotted quads.
+    assert!(
+        all("see 01.2.3.4, 300.1.1.1 and 1.2.3.4.5 here")
+            .iter()
+            .all(|i| i.kind != IocType::Ipv4)
+    );
+}
+
+#[test]
+fn cidr_blocks_and_ip_ports() {
+    let text = "Block 185.220.101.0/24 and watch 91.92.240.10:8443 for beacons.";
+    let found = all(text);
+    assert!(fidelity_of(&found, "185.220.101.0").is_none());
+    assert_eq!(fidelity_of(&found, "91.92.240.10"), Some(Fidelity::High));
+}
+
+#[test]
+fn cves_need_a_plausible_year() {
+    assert_high(
+        "Exploits for cve-2021-44228 and CVE-2024-3094, not CVE-1888-1234 or CVE-20100-0000.",
+        "cve",
+        &["CVE-2021-44228", "CVE-2024-3094"],
+    );
+}
+
+#[test]
+fn urls_end_at_punctuation_and_unbalanced_brackets() {
+    let text = "Payloads (hxxp://dl.bad-host[.]ru/a.exe), \"hxxps://x.bad-host[.]ru/p?id=1\". \
+                Also hxxp://wiki-clone[.]info/Foo_(bar) and hxxps://bad-host[.]ru/x.";
+    assert_high(
+        text,
+        "url",
+        &[
+            "http://dl.bad-host.ru/a.exe",
+            "http://wiki-clone.info/Foo_(bar)",
+            "https://bad-host.ru/x",
+            "https://x.bad-host.ru/p?id=1",
+        ],
+    );
+}
+
+#[test]
+fn urls_inside_urls_and_encoded_urls() {
+    let text = "Redirect: hxxps://t.co-redirect[.]com/r?u=https%3A%2F%2Fpayload-drop.net%2Fs.js\n\
+                Decoded config: aHR0cHM6Ly9ldmlsLWNvbmZpZy5uZXQvY2ZnLmJpbg==\n";
+    let got = high(text);
+    let urls = got.get("url").cloned().unwrap_or_default();
+    assert!(
+        urls.contains(&"https://payload-drop.net/s.js".to_owned()),
+        "{urls:?}"
+    );
+    assert!(
+        urls.contains(&"https://evil-config.net/cfg.bin".to_owned()),
+        "{urls:?}"
+    );
+}
+
+#[test]
+fn emails_senders_are_high_contact_boxes_are_not() {
+    let text = "The phishing mails came from hr-benefits@payroll-notice.com. For questions \
+                write to security@acme-corp.com or press@acme-corp.com.";
+    let found = all(text);
+    assert_eq!(
+        fidelity_of(&found, "hr-benefits@payroll-notice.com"),
+        Some(Fidelity::High)
+    );
+    assert_eq!(
+        fidelity_of(&found, "security@acme-corp.com"),
+        Some(Fidelity::Medium)
+    );
+}
+
+#[test]
+fn wallets_asns_registry_paths_and_packages() {
+    let text = "Victims were told to pay 0.5 BTC to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa.\n\
+                The servers sit in AS 202425 (bulletproof hosting).\n\
+                Persistence: HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\updater\n\
+                It copies itself to C:\\Users\\Public\\Program Data\\svc-host.exe for later.\n\
+                The malicious npm package event-stream@3.3.6 pulled flatmap-stream@0.1.1.\n";
+    let got = high(text);
+    assert_eq!(
+        got.get("btc").cloned().unwrap_or_default(),
+        vec!["1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"]
+    );
+    assert_eq!(
+        got.get("asn").cloned().unwrap_or_default(),
+        vec!["AS202425"]
+    );
+    assert_eq!(
+        got.get("registry").cloned().unwrap_or_default(),
+        vec!["HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\updater"]
+    );
+    assert_eq!(
+        got.get("package").cloned().unwrap_or_default(),
+        vec!["pkg:npm/event-stream@3.3.6", "pkg:npm/flatmap-stream@0.1.1"]
+    );
+    let found = all(text);
+    assert!(found.iter().any(|i| i.kind == IocType::Filepath
+        && i.value == "C:\\Users\\Public\\Program Data\\svc-host.exe"));
+    // Without a malicious context a package version is no indicator.
+    assert!(
+        all("Upgrade lodash@4.17.21 to fix the bug.")
+            .iter()
+            .all(|i| i.kind != IocType::Package)
+    );
+}
+
+#[test]
+fn each_value_once_at_its_best_fidelity() {
+    let text = "Researchers saw update-srv.net in traffic.\n\nIOCs\n\nupdate-srv[.]net\n";
+    let found = all(text);
+    let hits: Vec<_> = found
+        .iter()
+        .filter(|i| i.value == "update-srv.net")
+        .collect();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].fidelity, Fidelity::High);
+    assert!(text[hits[0].offset..].starts_with("update-srv[.]net"));
+}
+
+#[test]
+fn every_emitted_value_reparses_and_refangs_from_its_defanged_form() {
+    let text = "hxxp://a-b[.]com/x?y=1 1.2.3[.]4 bob[@]evil[.]org 2001:4860:4860::8888 \
+                CVE-2023-4966 AS13335 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b856";
+    for i in all(text) {
+        assert!(is_valid(i.kind, &i.value), "{i:?}");
+        assert_eq!(refang(&i.defanged), i.value, "{i:?}");
+    }
+}
+
+#[test]
+fn nothing_in_plain_prose() {
+    let text = "The dot com bubble burst in 2000. At 3.5 percent, e.g. in the U.S., \
+                growth (at least 2.1.3) was slow. Node.js and Vue.js are frameworks.";
+    let found = all(text);
+    assert!(
+        found.iter().all(|i| i.fidelity != Fidelity::High),
+        "{found:?}"
+    );
+}
