@@ -19,7 +19,7 @@ pub fn analyze(article: &Article, kb: &KnowledgeBase) -> Briefing {
     let title = collapse_whitespace(&normalize(&article.title));
     let summary = summarize(&text, &title, &article.sources);
     let iocs = iocs::extract(&text, &kb.iocs, article.url.as_deref());
-    let techniques = attack::infer(&text);
+    let techniques = attack::infer(&text, &kb.attack);
     let kill_chain = killchain::phases(&techniques);
     let hunts = hunts::select(&techniques, &iocs);
     let kind = triage::classify(&title, &text);

@@ -67,6 +67,14 @@ pub static EMBEDDED: Embedded = Embedded(&[
         ioc_files::CONTEXT_FILE,
         include_str!("../../../data/iocs/context.toml"),
     ),
+    (
+        crate::attack::Table::FILE,
+        include_str!("../../../data/attack/enterprise-techniques.tsv"),
+    ),
+    (
+        crate::attack::Table::TACTICS_FILE,
+        include_str!("../../../data/attack/enterprise-tactics.tsv"),
+    ),
 ]);
 
 /// Everything the pure analysis step knows beyond the article itself.
@@ -74,6 +82,7 @@ pub static EMBEDDED: Embedded = Embedded(&[
 pub struct KnowledgeBase {
     pub boilerplate: Boilerplate,
     pub iocs: IocKb,
+    pub attack: crate::attack::AttackKb,
 }
 
 impl KnowledgeBase {
@@ -91,6 +100,7 @@ impl KnowledgeBase {
         Ok(Self {
             boilerplate: Boilerplate::parse(&source(Boilerplate::FILE))?,
             iocs: IocKb::parse(source)?,
+            attack: crate::attack::AttackKb::parse(source)?,
         })
     }
 }

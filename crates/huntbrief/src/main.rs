@@ -33,6 +33,8 @@ enum Command {
     Templates,
     /// Print the indicators of compromise of a text (high-fidelity only unless --all).
     Iocs(cmd::iocs::Args),
+    /// ATT&CK knowledge base: `attack import FILE` regenerates the technique table.
+    Attack(cmd::attack::Args),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Feeds(args) => cmd::feeds::run(args),
         Command::Templates => cmd::templates::run(),
         Command::Iocs(args) => cmd::iocs::run(args),
+        Command::Attack(args) => cmd::attack::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,4 +1,5 @@
 pub mod analyze;
+pub mod attack;
 pub mod feeds;
 pub mod iocs;
 pub mod run;
