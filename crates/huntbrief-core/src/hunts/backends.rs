@@ -211,7 +211,8 @@ pub fn spl_field_refs(spl: &str, dataset: &str) -> Vec<String> {
             .bytes()
             .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
             .count();
-        if boundary && len > 0 && !in_string(spl, start) {
+        let names_model = spl[..start].ends_with("datamodel=");
+        if boundary && len > 0 && !names_model && !in_string(spl, start) {
             out.push(rest[..len].to_owned());
         }
         i = start + prefix.len();
@@ -543,7 +544,7 @@ mod tests {
     fn spl_field_refs_skip_strings_and_other_objects() {
         assert_eq!(
             spl_field_refs(
-                r#"Processes.process="*Processes.x*" AND Processes.user=1 XProcesses.y"#,
+                r#"from datamodel=Processes.Processes where Processes.process="*Processes.x*" AND Processes.user=1 XProcesses.y"#,
                 "Endpoint.Processes"
             ),
             vec!["process", "user"]

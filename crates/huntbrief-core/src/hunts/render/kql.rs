@@ -51,12 +51,16 @@ pub fn render(
             queries.push(query(&l, backend, b, meta));
         }
     }
-    if queries.is_empty() {
+    if queries.is_empty() && notes.0.is_empty() {
         return None;
     }
     let mut out = String::new();
     for n in &notes.0 {
         let _ = writeln!(out, "// huntbrief: {n}");
+    }
+    if queries.is_empty() {
+        // Nothing could be written safely: say so rather than leave the backend blank.
+        return Some(out.trim_end().to_owned());
     }
     if queries.len() == 1 {
         out.push_str(&queries[0]);

@@ -60,14 +60,18 @@ fn document(l: &LoweredRule<'_>, meta: &Meta<'_>, several: bool) -> String {
     } else {
         meta.title.to_owned()
     };
-    let _ = writeln!(y, "title: {}", quote(&truncate(&title, MAX_TITLE)));
+    let _ = writeln!(
+        y,
+        "title: {}",
+        quote_text(&truncate(&collapse(&title), MAX_TITLE))
+    );
     let _ = writeln!(y, "id: {}", uuid(&format!("{}/{}", meta.key, rule.name)));
     let name = slug(&format!("{}_{}", meta.key, rule.name));
     if rule.aggregate.is_some() {
         let _ = writeln!(y, "name: {name}");
     }
     y.push_str("status: experimental\n");
-    let _ = writeln!(y, "description: {}", quote(meta.description));
+    let _ = writeln!(y, "description: {}", quote_text(meta.description));
     y.push_str("author: huntbrief\n");
     let tags: Vec<String> = meta
         .techniques
@@ -137,7 +141,7 @@ fn document(l: &LoweredRule<'_>, meta: &Meta<'_>, several: bool) -> String {
     if !fps.is_empty() {
         y.push_str("falsepositives:\n");
         for f in dedup(fps) {
-            let _ = writeln!(y, "    - {}", quote(&f));
+            let _ = writeln!(y, "    - {}", quote_text(&f));
         }
     }
     let _ = writeln!(y, "level: {}", level(meta.confidence));
@@ -146,7 +150,10 @@ fn document(l: &LoweredRule<'_>, meta: &Meta<'_>, several: bool) -> String {
         let _ = writeln!(
             y,
             "title: {}",
-            quote(&truncate(&format!("{title} (threshold)"), MAX_TITLE))
+            quote_text(&truncate(
+                &collapse(&format!("{title} (threshold)")),
+                MAX_TITLE
+            ))
         );
         let _ = writeln!(
             y,
@@ -235,11 +242,16 @@ fn slug(s: &str) -> String {
         .collect()
 }
 
-/// A YAML single-quoted scalar on one line: whitespace runs (line breaks included) are
-/// one space, control characters dropped, quotes doubled.
+/// A YAML single-quoted scalar holding `s` exactly (a quote doubled). The caller has
+/// ruled out line breaks and control characters, which YAML would fold or reject.
 pub fn quote(s: &str) -> String {
-    let flat = collapse(s);
-    format!("'{}'", flat.replace('\'', "''"))
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Prose (titles, descriptions) as a one-line YAML scalar: whitespace runs, line breaks
+/// included, become one space and control characters go.
+pub fn quote_text(s: &str) -> String {
+    quote(&collapse(s))
 }
 
 /// A Sigma string for the pattern: stars as wildcards, a literal `*` or `?` escaped, and
@@ -341,7 +353,8 @@ mod tests {
 
     #[test]
     fn yaml_quotes_double_quotes_and_flatten_lines() {
-        assert_eq!(quote("it's\n# x"), "'it''s # x'");
+        assert_eq!(quote_text("it's\n# x"), "'it''s # x'");
+        assert_eq!(quote("a  b'"), "'a  b'''");
     }
 
     #[test]

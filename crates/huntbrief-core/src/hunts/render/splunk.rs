@@ -42,12 +42,16 @@ pub fn render(rules: &[Rule], _meta: &Meta<'_>, b: &Backends, fill: &Fill<'_>) -
             queries.push(query(&l));
         }
     }
-    if queries.is_empty() {
+    if queries.is_empty() && notes.0.is_empty() {
         return None;
     }
     let mut out = String::new();
     for n in &notes.0 {
         let _ = writeln!(out, "```huntbrief: {n}```");
+    }
+    if queries.is_empty() {
+        // Nothing could be written safely: say so rather than leave the backend blank.
+        return Some(out.trim_end().to_owned());
     }
     let mut iter = queries.into_iter();
     out.push_str(&iter.next().unwrap_or_default());
