@@ -5,7 +5,8 @@ use crate::kb::KnowledgeBase;
 use crate::model::{Article, Briefing};
 use crate::summary::summarize;
 use crate::text::{collapse_whitespace, normalize};
-use crate::{attack, hunts, iocs, killchain, severity, triage};
+use crate::severity::Facts;
+use crate::{attack, hunts, iocs, killchain};
 
 /// The text every stage analyses: normalised and without page chrome.
 pub fn analysis_text(article: &Article, kb: &KnowledgeBase) -> String {
@@ -18,16 +19,21 @@ pub fn analyze(article: &Article, kb: &KnowledgeBase) -> Briefing {
     let text = analysis_text(article, kb);
     let title = collapse_whitespace(&normalize(&article.title));
     let summary = summarize(&text, &title, &article.sources);
+    let classified = kb.triage.classify(&title, &text);
+    let kind = classified.kind;
     let iocs = iocs::extract(&text, &kb.iocs, article.url.as_deref());
     let techniques = attack::infer(&text, &kb.attack);
     let kill_chain = killchain::phases(&techniques);
     let hunts = hunts::select(&techniques, &iocs);
-    let kind = triage::classify(&title, &text);
-    let high: Vec<_> = iocs
-        .iter()
-        .filter(|i| i.fidelity == crate::Fidelity::High)
-        .collect();
-    let (severity, severity_reasons) = severity::assess(kind, &high, &techniques, &hunts);
+    let assessment = kb.severity.assess(&Facts {
+        title: &title,
+        text: &text,
+        kind: &classified,
+        iocs: &iocs,
+        techniques: &techniques,
+        hunts: &hunts,
+        kev: &kb.kev,
+    });
     Briefing {
         id: briefing_id(article.url.as_deref(), &text),
         title,
@@ -41,8 +47,10 @@ pub fn analyze(article: &Article, kb: &KnowledgeBase) -> Briefing {
         published: article.published,
         body: article.body,
         kind,
-        severity,
-        severity_reasons,
+        severity: assessment.severity,
+        severity_reasons: assessment.reasons,
+        severity_score: assessment.score,
+        severity_parts: assessment.parts,
         summary,
         iocs,
         techniques,

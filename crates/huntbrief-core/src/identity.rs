@@ -27,7 +27,10 @@ pub fn canonical_url(raw: &str) -> Option<String> {
 
 /// Lowercase hex sha256 of `data`: content fingerprints for change detection.
 pub fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The briefing id: first 16 lowercase hex digits of sha256 of the canonical URL, or of

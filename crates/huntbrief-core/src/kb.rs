@@ -1,9 +1,13 @@
 //! The knowledge base: every data file the analysis uses, embedded at compile time and
 //! replaceable file by file at run time (the binary reads an override directory).
 
+use std::collections::HashSet;
+
 use thiserror::Error;
 
 use crate::boilerplate::Boilerplate;
+use crate::severity::SeverityModel;
+use crate::triage::Triage;
 use crate::iocs::IocKb;
 use crate::iocs::kb as ioc_files;
 
@@ -75,6 +79,11 @@ pub static EMBEDDED: Embedded = Embedded(&[
         crate::attack::Table::TACTICS_FILE,
         include_str!("../../../data/attack/enterprise-tactics.tsv"),
     ),
+    (Triage::FILE, include_str!("../../../data/triage.toml")),
+    (
+        SeverityModel::FILE,
+        include_str!("../../../data/severity.toml"),
+    ),
 ]);
 
 /// Everything the pure analysis step knows beyond the article itself.
@@ -83,6 +92,11 @@ pub struct KnowledgeBase {
     pub boilerplate: Boilerplate,
     pub iocs: IocKb,
     pub attack: crate::attack::AttackKb,
+    pub triage: Triage,
+    pub severity: SeverityModel,
+    /// CVE IDs in the CISA Known Exploited Vulnerabilities catalogue. Not a data file:
+    /// the catalogue changes daily, so the binary fills it from its database.
+    pub kev: HashSet<String>,
 }
 
 impl KnowledgeBase {
@@ -101,6 +115,9 @@ impl KnowledgeBase {
             boilerplate: Boilerplate::parse(&source(Boilerplate::FILE))?,
             iocs: IocKb::parse(source)?,
             attack: crate::attack::AttackKb::parse(source)?,
+            triage: Triage::parse(&source(Triage::FILE))?,
+            severity: SeverityModel::parse(&source(SeverityModel::FILE))?,
+            kev: HashSet::new(),
         })
     }
 }

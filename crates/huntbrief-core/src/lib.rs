@@ -4,6 +4,7 @@
 pub mod attack;
 pub mod boilerplate;
 pub mod briefing;
+pub mod cues;
 pub mod hunts;
 pub mod identity;
 pub mod iocs;

@@ -275,6 +275,39 @@ pub enum Kind {
     Other,
 }
 
+impl Kind {
+    pub const ALL: [Kind; 9] = [
+        Self::Campaign,
+        Self::Vulnerability,
+        Self::Breach,
+        Self::LawEnforcement,
+        Self::Commentary,
+        Self::Product,
+        Self::Tutorial,
+        Self::Withdrawn,
+        Self::Other,
+    ];
+
+    /// The name used in JSON and data files (`law-enforcement`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Campaign => "campaign",
+            Self::Vulnerability => "vulnerability",
+            Self::Breach => "breach",
+            Self::LawEnforcement => "law-enforcement",
+            Self::Commentary => "commentary",
+            Self::Product => "product",
+            Self::Tutorial => "tutorial",
+            Self::Withdrawn => "withdrawn",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Severity {
     #[serde(rename = "CRIT")]
@@ -310,7 +343,13 @@ pub struct Briefing {
     pub body: Body,
     pub kind: Kind,
     pub severity: Severity,
+    /// One sentence per factor behind the severity, quoting its evidence.
     pub severity_reasons: Vec<String>,
+    /// The total of the factors' points (see `data/severity.toml`).
+    #[serde(default)]
+    pub severity_score: u32,
+    #[serde(default)]
+    pub severity_parts: Vec<crate::severity::ScorePart>,
     /// The Threat Profile: a clean summary of the article.
     pub summary: String,
     pub iocs: Vec<Indicator>,

@@ -55,6 +55,8 @@ pub fn briefing() -> Briefing {
         kind: Kind::Campaign,
         severity: Severity::High,
         severity_reasons: vec!["Destructive impact: the malware wipes disks.".into()],
+        severity_score: 45,
+        severity_parts: vec![],
         summary: "A wiper was deployed against energy firms after exploitation of a firewall flaw."
             .into(),
         iocs,

@@ -112,10 +112,12 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode> {
     let kb = crate::kb::load(args.run.common.data.as_deref())?;
     runtime()?.block_on(async {
         let fetcher = Fetcher::new(state.config.policy())?;
+        // Listen from the start: a signal that arrives between two selects is kept.
+        let mut stop = Shutdown::listen()?;
         loop {
             tokio::select! {
                 result = pass(&state, &fetcher, &kb, &args.run) => { result?; }
-                _ = shutdown() => {
+                _ = stop.recv() => {
                     // Every stored story is complete; publish them and stop.
                     publish_all(&state, &args.run)?;
                     eprintln!("huntbrief: stopped");
@@ -126,7 +128,7 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode> {
             tracing::info!(?pause, "next pass");
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
-                _ = shutdown() => {
+                _ = stop.recv() => {
                     eprintln!("huntbrief: stopped");
                     return Ok(ExitCode::SUCCESS);
                 }
@@ -267,25 +269,26 @@ fn jittered(every: Duration) -> Duration {
     Duration::from_millis((every.as_millis() as u64 - spread) + offset)
 }
 
-async fn shutdown() {
-    #[cfg(unix)]
-    {
+/// SIGINT and SIGTERM, registered once.
+struct Shutdown {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    fn listen() -> Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?,
+            terminate: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+        })
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
     }
 }
 
