@@ -31,6 +31,9 @@ pub(crate) struct Context<'a> {
     in_section: bool,
     prev_blank: bool,
     whole_list: Option<bool>,
+    /// The last candidate's line and whether it is IOC-style (candidates share lines).
+    line: Range<usize>,
+    line_ioc: bool,
 }
 
 /// Most prose words a list item may carry ("C2 server:", "SHA256", "dropper").
@@ -47,22 +50,30 @@ impl<'a> Context<'a> {
             in_section: false,
             prev_blank: true,
             whole_list: None,
+            line: 0..0,
+            line_ioc: false,
         }
     }
 
     /// Facts for a candidate at `span`; calls must come in text order.
     pub fn facts(&mut self, span: Range<usize>) -> Facts {
         let b = self.t.as_bytes();
-        let ls = memrchr(b'\n', &b[..span.start]).map_or(0, |i| i + 1);
-        let le = memchr(b'\n', &b[span.start..]).map_or(b.len(), |i| span.start + i);
-        self.advance_to(ls);
-        let line = &self.t[ls..le];
+        let cached = self.line.start <= span.start
+            && span.start < self.line.end.max(self.line.start + 1)
+            && !self.line.is_empty();
+        if !cached {
+            let ls = memrchr(b'\n', &b[..span.start]).map_or(0, |i| i + 1);
+            let le = memchr(b'\n', &b[span.start..]).map_or(b.len(), |i| span.start + i);
+            self.advance_to(ls);
+            self.line = ls..le;
+            self.line_ioc = ioc_style(&self.t[ls..le]);
+        }
         let whole = self.whole_list();
         Facts {
-            ioc_line: ioc_style(line),
+            ioc_line: self.line_ioc,
             ioc_section: whole || self.in_section,
-            line: ls..le,
-            window: window(self.t, ls..le, span),
+            line: self.line.clone(),
+            window: window(self.t, self.line.clone(), span),
         }
     }
 
@@ -165,28 +176,52 @@ fn heading(line: &str, prev_blank: bool, next_blank: bool) -> Heading {
 }
 
 fn has_ioc_word(line: &str, kb: &IocKb) -> bool {
+    let mut buf = [0u8; 24];
     line.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '&'))
-        .filter(|w| !w.is_empty())
-        .any(|w| kb.ctx.ioc_words.contains(w.to_lowercase().as_str()))
+        .filter(|w| !w.is_empty() && w.len() <= 24 && w.is_ascii())
+        .any(|w| {
+            let lower = &mut buf[..w.len()];
+            lower.copy_from_slice(w.as_bytes());
+            lower.make_ascii_lowercase();
+            std::str::from_utf8(lower).is_ok_and(|l| kb.ctx.ioc_words.contains(l))
+        })
 }
 
 /// A line that is mostly indicators: few prose words (letters only), or a table row.
 pub(crate) fn ioc_style(line: &str) -> bool {
     let mut prose = 0;
-    for tok in line.split_whitespace() {
-        let w = tok.trim_matches(|c: char| !c.is_alphanumeric());
-        if !w.is_empty()
-            && w.chars()
-                .all(|c| c.is_alphabetic() || matches!(c, '\'' | '’' | '-'))
-        {
+    for tok in line.as_bytes().split(|c| c.is_ascii_whitespace()) {
+        if is_prose_word(tok) {
             prose += 1;
             if prose > TABLE_WORDS {
                 return false;
             }
         }
     }
-    let table = line.matches('|').count() >= 2 || line.contains('\t');
-    prose <= LIST_WORDS || (table && prose <= TABLE_WORDS)
+    if prose <= LIST_WORDS {
+        return true;
+    }
+    let b = line.as_bytes();
+    let table = b.iter().filter(|&&c| c == b'|').count() >= 2 || b.contains(&b'\t');
+    table && prose <= TABLE_WORDS
+}
+
+/// A word of letters (apostrophes and hyphens inside), punctuation around it ignored.
+fn is_prose_word(tok: &[u8]) -> bool {
+    let s = tok.iter().position(u8::is_ascii_alphanumeric);
+    let e = tok.iter().rposition(u8::is_ascii_alphanumeric);
+    match (s, e) {
+        (Some(s), Some(e)) if tok[s..=e].is_ascii() => tok[s..=e]
+            .iter()
+            .all(|&c| c.is_ascii_alphabetic() || c == b'\'' || c == b'-'),
+        _ if !tok.is_ascii() => std::str::from_utf8(tok).is_ok_and(|w| {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, '\'' | '’' | '-'))
+        }),
+        _ => false,
+    }
 }
 
 /// The sentence around `span` within its line, at most 240 bytes each side.
@@ -217,9 +252,10 @@ fn window(t: &str, line: Range<usize>, span: Range<usize>) -> Range<usize> {
     s.min(span.start)..e.max(span.end)
 }
 
-/// Up to the last `n` words before `pos` on its line, not reaching back past `floor`,
-/// lower-cased, split at anything but letters, digits and hyphens.
-pub(crate) fn words_before(t: &str, floor: usize, pos: usize, n: usize) -> Vec<String> {
+/// The last three words before `pos` on its line, not reaching back past `floor`
+/// (nearest first, `""` where there are fewer), split at anything but letters, digits
+/// and hyphens.
+pub(crate) fn words_before(t: &str, floor: usize, pos: usize) -> [&str; 3] {
     let b = t.as_bytes();
     let ls = memrchr(b'\n', &b[..pos])
         .map_or(0, |i| i + 1)
@@ -229,14 +265,26 @@ pub(crate) fn words_before(t: &str, floor: usize, pos: usize, n: usize) -> Vec<S
     while !t.is_char_boundary(s) {
         s += 1;
     }
-    let mut words: Vec<String> = t[s..pos]
-        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
-        .filter(|w| !w.is_empty() && *w != "-")
-        .map(str::to_lowercase)
-        .collect();
-    let k = words.len().saturating_sub(n);
-    words.drain(..k);
-    words
+    let mut out = [""; 3];
+    let words = t[s..pos]
+        .rsplit(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .filter(|w| !w.is_empty() && *w != "-");
+    for (slot, w) in out.iter_mut().zip(words) {
+        *slot = w;
+    }
+    out
+}
+
+/// Whether `set` (lower-case words) holds `word`, compared case-insensitively.
+pub(crate) fn in_set(set: &super::kb::FastSet<String>, word: &str) -> bool {
+    let mut buf = [0u8; 32];
+    if word.is_empty() || word.len() > buf.len() || !word.is_ascii() {
+        return false;
+    }
+    let lower = &mut buf[..word.len()];
+    lower.copy_from_slice(word.as_bytes());
+    lower.make_ascii_lowercase();
+    std::str::from_utf8(lower).is_ok_and(|l| set.contains(l))
 }
 
 #[cfg(test)]
@@ -294,10 +342,10 @@ mod tests {
     fn words_before_stop_at_the_line() {
         let t = "x\nCertificate thumbprint: ABCDEF";
         let pos = t.find("ABC").unwrap();
-        assert_eq!(
-            words_before(t, 0, pos, 3),
-            vec!["certificate", "thumbprint"]
-        );
-        assert_eq!(words_before(t, 0, 0, 3), Vec::<String>::new());
+        assert_eq!(words_before(t, 0, pos), ["thumbprint", "Certificate", ""]);
+        assert_eq!(words_before(t, 0, 0), ["", "", ""]);
+        let kb = embedded();
+        assert!(in_set(&kb.ctx.hash_not_file, "Thumbprint"));
+        assert!(!in_set(&kb.ctx.hash_not_file, "sample"));
     }
 }

@@ -7,10 +7,12 @@
 //! certificate, digest or key label are not file hashes; marked and listed values are
 //! high; in prose, the words around the value decide.
 
+use std::cell::RefCell;
 use std::net::IpAddr;
+use std::ops::Range;
 
 use super::context::{self, Facts};
-use super::kb::IocKb;
+use super::kb::{CueSet, IocKb};
 use super::scan::{self, Cand};
 use crate::model::{Fidelity, IocType};
 
@@ -24,24 +26,50 @@ pub(crate) struct Judge<'a> {
     pub t: &'a str,
     pub kb: &'a IocKb,
     pub publisher: Option<&'a Publisher>,
+    /// Cue look-ups of the last window: candidates of one sentence share them.
+    pub cues: RefCell<CueCache>,
+}
+
+/// Which cue sets matched in one window, filled as they are asked for.
+#[derive(Debug, Default)]
+pub(crate) struct CueCache {
+    window: Range<usize>,
+    hits: [Option<bool>; Cue::COUNT],
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Cue {
+    Malicious,
+    Version,
+    Commit,
+    Contact,
+    Asn,
+    Wallet,
+    Package,
+}
+
+impl Cue {
+    const COUNT: usize = 7;
 }
 
 use Fidelity::{High, Low, Medium};
 
 impl Judge<'_> {
-    /// The fidelity of `c` and its final value, or `None` when it is no indicator.
+    /// The fidelity of `c` and, when it differs from the scanned one, its final value;
+    /// `None` when it is no indicator.
     pub fn judge(
         &self,
         c: &Cand,
         f: &Facts,
         defanged: bool,
         prev_end: usize,
-    ) -> Option<(Fidelity, String)> {
+    ) -> Option<(Fidelity, Option<String>)> {
         let marked = defanged || c.flags & scan::ENCODED != 0 || (f.ioc_section && f.ioc_line);
         let listed = f.ioc_line;
         let window = &self.t[f.window.clone()];
         let ctx = &self.kb.ctx;
-        let cue = || ctx.malicious.any_in(window);
+        let has = |cue: Cue| self.cue(cue, f.window.clone());
+        let cue = || has(Cue::Malicious);
         let fid = match c.kind {
             IocType::Ipv4 | IocType::Ipv6 => {
                 let ip: IpAddr = c.value.parse().ok()?;
@@ -51,9 +79,10 @@ impl Judge<'_> {
                     if marked { High } else { Low }
                 } else if !marked && self.version_context(c, f) {
                     return None;
-                } else if !marked && ctx.version_sentence.any_in(window) {
-                    Medium
-                } else if c.flags & scan::IN_URL != 0 && !(marked || listed) {
+                } else if (!marked && has(Cue::Version))
+                    || (c.flags & scan::IN_URL != 0 && !(marked || listed))
+                {
+                    // Near version talk, or only inside a link: worth a look, not a sweep.
                     Medium
                 } else {
                     High
@@ -61,10 +90,10 @@ impl Judge<'_> {
             }
             IocType::Domain | IocType::Url => {
                 let host = c.host.as_deref().unwrap_or("");
-                if let Ok(ip) = host.parse::<IpAddr>() {
-                    if !self.kb.ranges.is_global(ip) {
-                        return Some((if marked { Medium } else { Low }, c.value.clone()));
-                    }
+                if let Ok(ip) = host.parse::<IpAddr>()
+                    && !self.kb.ranges.is_global(ip)
+                {
+                    return Some((if marked { Medium } else { Low }, None));
                 }
                 if self.reference(host) {
                     if marked { High } else { Low }
@@ -82,7 +111,7 @@ impl Judge<'_> {
                     .benign_host(host)
                     .is_some_and(|g| g != "popular-sites");
                 let contact = ctx.role_mailboxes.contains(local)
-                    || ctx.contact.any_in(window)
+                    || has(Cue::Contact)
                     || self.is_publisher(host)
                     || curated;
                 // An address in prose is usually a sender or a ransom contact; the
@@ -97,19 +126,19 @@ impl Judge<'_> {
                 if self.kb.benign_hash(&c.value) || self.digest_prefix(c) {
                     return None;
                 }
-                let before = context::words_before(self.t, prev_end, c.span.start, 3);
+                let before = context::words_before(self.t, prev_end, c.span.start);
                 if before
                     .iter()
-                    .any(|w| ctx.hash_not_file.contains(w.as_str()))
+                    .any(|w| context::in_set(&ctx.hash_not_file, w))
                 {
                     return None;
                 }
-                if c.kind == IocType::Sha1 && !marked && ctx.commit_sentence.any_in(window) {
+                if c.kind == IocType::Sha1 && !marked && has(Cue::Commit) {
                     return None;
                 }
                 if before
                     .iter()
-                    .any(|w| ctx.hash_checksum.contains(w.as_str()))
+                    .any(|w| context::in_set(&ctx.hash_checksum, w))
                 {
                     Low
                 } else {
@@ -121,14 +150,14 @@ impl Judge<'_> {
                 let n: u32 = c.value.trim_start_matches("AS").parse().ok()?;
                 if super::validate::asn_reserved(n) {
                     Low
-                } else if marked || listed || ctx.asn_cues.any_in(window) {
+                } else if marked || listed || has(Cue::Asn) {
                     High
                 } else {
                     Medium
                 }
             }
             IocType::Btc | IocType::Xmr | IocType::Eth => {
-                if marked || listed || ctx.wallet_cues.any_in(window) {
+                if marked || listed || has(Cue::Wallet) {
                     High
                 } else {
                     Medium
@@ -162,7 +191,31 @@ impl Judge<'_> {
             }
             IocType::Package => return self.package(c, f, window),
         };
-        Some((fid, c.value.clone()))
+        Some((fid, None))
+    }
+
+    /// Whether the cue set `cue` occurs in `window`, remembered for the window.
+    fn cue(&self, cue: Cue, window: Range<usize>) -> bool {
+        let mut cache = self.cues.borrow_mut();
+        if cache.window != window {
+            *cache = CueCache {
+                window: window.clone(),
+                hits: [None; Cue::COUNT],
+            };
+        }
+        *cache.hits[cue as usize].get_or_insert_with(|| {
+            let ctx = &self.kb.ctx;
+            let set: &CueSet = match cue {
+                Cue::Malicious => &ctx.malicious,
+                Cue::Version => &ctx.version_sentence,
+                Cue::Commit => &ctx.commit_sentence,
+                Cue::Contact => &ctx.contact,
+                Cue::Asn => &ctx.asn_cues,
+                Cue::Wallet => &ctx.wallet_cues,
+                Cue::Package => &ctx.package_malicious,
+            };
+            set.any_in(&self.t[window])
+        })
     }
 
     /// A reference host: on a benign list, or the publisher's own site.
@@ -178,10 +231,8 @@ impl Judge<'_> {
 
     /// "version 1.2.3.4", "v 1.2.3.4", "build 10.0.0.1": a version, not an address.
     fn version_context(&self, c: &Cand, f: &Facts) -> bool {
-        let before = context::words_before(self.t, f.line.start, c.span.start, 1);
-        before
-            .first()
-            .is_some_and(|w| self.kb.ctx.version_before.contains(w.as_str()))
+        let [last, ..] = context::words_before(self.t, f.line.start, c.span.start);
+        context::in_set(&self.kb.ctx.version_before, last)
     }
 
     /// `image@sha256:…`: a container image digest.
@@ -196,9 +247,9 @@ impl Judge<'_> {
 
     /// A package version is an indicator only where the text says it is malicious; its
     /// ecosystem comes from the words around it.
-    fn package(&self, c: &Cand, f: &Facts, window: &str) -> Option<(Fidelity, String)> {
+    fn package(&self, c: &Cand, f: &Facts, window: &str) -> Option<(Fidelity, Option<String>)> {
         let ctx = &self.kb.ctx;
-        if !(ctx.package_malicious.any_in(window) || f.ioc_section) {
+        if !(self.cue(Cue::Package, f.window.clone()) || f.ioc_section) {
             return None;
         }
         let ty = if c.flags & scan::PKG_MAVEN != 0 {
@@ -222,6 +273,6 @@ impl Judge<'_> {
             "pypi" => name.to_ascii_lowercase().replace('_', "-"),
             _ => name.to_owned(),
         };
-        Some((High, format!("pkg:{ty}/{name}@{version}")))
+        Some((High, Some(format!("pkg:{ty}/{name}@{version}"))))
     }
 }

@@ -2,6 +2,7 @@
 //! domains and values, file-name rules and the cue words of `data/iocs/*.toml`.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -10,6 +11,32 @@ use serde::Deserialize;
 use super::ranges::SpecialRanges;
 use super::validate::domain;
 use crate::kb::KbError;
+
+/// FNV-1a: the look-up keys are short words and names, where SipHash's setup costs
+/// more than the hashing, and the sets are built from our own data files.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub(crate) type FastSet<T> = HashSet<T, BuildHasherDefault<Fnv>>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 pub const BENIGN_FILE: &str = "iocs/benign.toml";
 pub const TOP_SITES_FILE: &str = "iocs/top-sites.toml";
@@ -20,36 +47,36 @@ pub const CONTEXT_FILE: &str = "iocs/context.toml";
 #[derive(Debug)]
 pub struct IocKb {
     pub(crate) ranges: SpecialRanges,
-    benign_domains: HashMap<String, String>,
-    hosting: HashSet<String>,
-    benign_ips: HashSet<IpAddr>,
-    benign_hashes: HashSet<String>,
+    benign_domains: FastMap<String, String>,
+    hosting: FastSet<String>,
+    benign_ips: FastSet<IpAddr>,
+    benign_hashes: FastSet<String>,
     pub(crate) files: FileRules,
     pub(crate) ctx: ContextRules,
 }
 
 #[derive(Debug)]
 pub(crate) struct FileRules {
-    pub payload_exts: HashSet<String>,
+    pub payload_exts: FastSet<String>,
     /// TLD → stems (empty: any stem).
-    pub ambiguous: HashMap<String, Vec<String>>,
-    pub system_binaries: HashSet<String>,
-    pub developer_files: HashSet<String>,
+    pub ambiguous: FastMap<String, Vec<String>>,
+    pub system_binaries: FastSet<String>,
+    pub developer_files: FastSet<String>,
 }
 
 #[derive(Debug)]
 pub(crate) struct ContextRules {
-    pub schemes: HashSet<String>,
-    pub ioc_words: HashSet<String>,
+    pub schemes: FastSet<String>,
+    pub ioc_words: FastSet<String>,
     pub malicious: CueSet,
-    pub version_before: HashSet<String>,
+    pub version_before: FastSet<String>,
     pub version_sentence: CueSet,
-    pub hash_not_file: HashSet<String>,
-    pub hash_checksum: HashSet<String>,
+    pub hash_not_file: FastSet<String>,
+    pub hash_checksum: FastSet<String>,
     pub commit_sentence: CueSet,
-    pub role_mailboxes: HashSet<String>,
+    pub role_mailboxes: FastSet<String>,
     pub contact: CueSet,
-    pub code_objects: HashSet<String>,
+    pub code_objects: FastSet<String>,
     pub cve_years: (u16, u16),
     pub wallet_cues: CueSet,
     pub asn_cues: CueSet,
@@ -229,7 +256,7 @@ fn check_list(file: &'static str, list: &str, items: &[String]) -> Result<(), Kb
     if items.is_empty() {
         return Err(KbError::invalid(file, format!("{list} is empty")));
     }
-    let mut seen = HashSet::new();
+    let mut seen = FastSet::default();
     for it in items {
         if it.is_empty() || it.trim() != it || it.to_lowercase() != *it {
             return Err(KbError::invalid(
@@ -247,7 +274,7 @@ fn check_list(file: &'static str, list: &str, items: &[String]) -> Result<(), Kb
     Ok(())
 }
 
-fn set(file: &'static str, list: &str, items: Vec<String>) -> Result<HashSet<String>, KbError> {
+fn set(file: &'static str, list: &str, items: Vec<String>) -> Result<FastSet<String>, KbError> {
     check_list(file, list, &items)?;
     Ok(items.into_iter().collect())
 }
@@ -288,7 +315,7 @@ impl IocKb {
 
         let b: BenignSpec =
             toml::from_str(&source(BENIGN_FILE)).map_err(|e| KbError::parse(BENIGN_FILE, e))?;
-        let mut benign_domains = HashMap::new();
+        let mut benign_domains = FastMap::default();
         for g in b.group {
             if g.name.trim().is_empty() || g.why.trim().is_empty() {
                 return Err(KbError::invalid(
@@ -312,7 +339,7 @@ impl IocKb {
             check_domain(BENIGN_FILE, "hosting", d, false)?;
         }
         let hosting = b.hosting.into_iter().collect();
-        let mut benign_ips = HashSet::new();
+        let mut benign_ips = FastSet::default();
         for v in b.ip {
             let ip: IpAddr = v.value.parse().map_err(|_| {
                 KbError::invalid(BENIGN_FILE, format!("{:?} is not an IP address", v.value))
@@ -324,7 +351,7 @@ impl IocKb {
                 ));
             }
         }
-        let mut benign_hashes = HashSet::new();
+        let mut benign_hashes = FastSet::default();
         for v in b.hash {
             let ok = matches!(v.value.len(), 32 | 40 | 64 | 128)
                 && v.value
@@ -370,7 +397,7 @@ impl IocKb {
                 ));
             }
         }
-        let mut ambiguous = HashMap::new();
+        let mut ambiguous = FastMap::default();
         for a in f.ambiguous {
             if !domain::is_tld(a.tld.as_bytes()) || a.why.trim().is_empty() {
                 return Err(KbError::invalid(

@@ -20,7 +20,6 @@ mod scan;
 mod validate;
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 use std::ops::Range;
 
 pub use defang::defang;
@@ -49,41 +48,57 @@ pub fn extract(text: &str, kb: &IocKb, article_url: Option<&str>) -> Vec<Indicat
         t: &norm.text,
         kb,
         publisher: publisher.as_ref(),
+        cues: Default::default(),
     };
     let mut ctx = context::Context::new(&norm.text, kb);
     let mut evidence = Evidence::new(text);
-    let mut seen: HashMap<(IocType, String), usize> = HashMap::new();
+    // Per type, each value seen: where it was emitted, or that it failed validation.
+    // Keys come from the text: keep the standard (randomly keyed) hasher here.
+    let mut seen: Vec<HashMap<String, Slot>> = vec![HashMap::new(); IocType::ALL.len()];
     let mut out: Vec<Indicator> = Vec::new();
     let mut prev_end = 0;
     for c in &cands {
+        let floor = prev_end.min(c.span.start);
+        prev_end = prev_end.max(c.span.end);
+        let k = c.kind as usize;
+        // A value already emitted at high fidelity cannot improve (package values are
+        // rewritten by the judge, so they are looked up after it).
+        match seen[k].get(c.value.as_str()) {
+            Some(Slot::Rejected) => continue,
+            Some(Slot::At(i))
+                if out[*i].fidelity == Fidelity::High && c.kind != IocType::Package =>
+            {
+                continue;
+            }
+            _ => {}
+        }
         let facts = ctx.facts(c.span.clone());
         let defanged = norm.defanged(c.span.clone());
-        let judged = judge.judge(c, &facts, defanged, prev_end.min(c.span.start));
-        prev_end = prev_end.max(c.span.end);
-        let Some((fidelity, value)) = judged else {
+        let Some((fidelity, rewritten)) = judge.judge(c, &facts, defanged, floor) else {
             continue;
         };
-        // Emitted values re-parse as their type and are already in plain form.
-        if !is_valid(c.kind, &value) || refang(&value) != value {
-            continue;
-        }
+        let value = rewritten.as_deref().unwrap_or(&c.value);
         let offset = norm.orig_offset(c.span.start);
-        match seen.entry((c.kind, value)) {
-            Entry::Occupied(e) => {
-                let i = *e.get();
+        match seen[k].get(value) {
+            Some(Slot::Rejected) => {}
+            Some(&Slot::At(i)) => {
                 if fidelity < out[i].fidelity {
                     out[i].fidelity = fidelity;
                     out[i].evidence = evidence.sentence(offset);
                     out[i].offset = offset;
                 }
             }
-            Entry::Vacant(e) => {
-                let value = e.key().1.clone();
-                e.insert(out.len());
+            None => {
+                // Emitted values re-parse as their type and are already in plain form.
+                if !is_valid(c.kind, value) || !refang::normalize(value).unchanged() {
+                    seen[k].insert(value.to_owned(), Slot::Rejected);
+                    continue;
+                }
+                seen[k].insert(value.to_owned(), Slot::At(out.len()));
                 out.push(Indicator {
                     kind: c.kind,
-                    defanged: defang(c.kind, &value),
-                    value,
+                    defanged: defang(c.kind, value),
+                    value: value.to_owned(),
                     fidelity,
                     evidence: evidence.sentence(offset),
                     offset,
@@ -92,6 +107,12 @@ pub fn extract(text: &str, kb: &IocKb, article_url: Option<&str>) -> Vec<Indicat
         }
     }
     out
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    At(usize),
+    Rejected,
 }
 
 /// The high-fidelity values by type, each list sorted: the `iocs` JSON contract.

@@ -72,8 +72,8 @@ impl SpecialRanges {
         if !v4.iter().any(|b| b.len == 0) || !v6.iter().any(|b| b.len == 0) {
             return Err(invalid("each family needs a /0 default".into()));
         }
-        v4.sort_by(|a, b| b.len.cmp(&a.len));
-        v6.sort_by(|a, b| b.len.cmp(&a.len));
+        v4.sort_by_key(|b| std::cmp::Reverse(b.len));
+        v6.sort_by_key(|b| std::cmp::Reverse(b.len));
         Ok(Self { v4, v6 })
     }
 

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// A rewrite of `orig` (byte range of the input) into `repl`.
 #[derive(Debug, Clone)]
@@ -45,6 +45,11 @@ impl Normalized<'_> {
             Some(e) if pos < e.norm.end => e.orig.start,
             Some(e) => pos - e.norm.end + e.orig.end,
         }
+    }
+
+    /// Whether nothing was rewritten.
+    pub fn unchanged(&self) -> bool {
+        self.edits.is_empty()
     }
 
     /// Whether the author defanged anything inside (or at the edge of) `range`.
@@ -164,6 +169,7 @@ static TRIGGER_AC: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
         .match_kind(MatchKind::LeftmostFirst)
+        .kind(Some(AhoCorasickKind::DFA))
         .build(TRIGGERS.iter().map(|(p, _)| p))
         .expect("the refang triggers are valid literals")
 });
@@ -310,10 +316,11 @@ fn inner_at(b: &[u8], i: usize) -> Option<(Inner, usize)> {
 /// `[/]`, `[-]`, `[,]`, `[www].`, `[http]://`.
 fn bracket(b: &[u8], p: usize) -> Option<Vec<Edit>> {
     let open = b[p];
-    if matches!(open, b'[' | b'(') && b.get(p + 1).is_some_and(|c| c.eq_ignore_ascii_case(&b'h')) {
-        if let Some(e) = scheme(b, p + 1, true) {
-            return Some(vec![e]);
-        }
+    if matches!(open, b'[' | b'(')
+        && b.get(p + 1).is_some_and(|c| c.eq_ignore_ascii_case(&b'h'))
+        && let Some(e) = scheme(b, p + 1, true)
+    {
+        return Some(vec![e]);
     }
     let i = skip_spaces(b, p + 1, 2);
     let (inner, len) = inner_at(b, i)?;

@@ -94,6 +94,65 @@ static CLASS: [u8; 128] = {
     t
 };
 
+/// Byte classes for token scanning.
+const T_SPACE: u8 = 1;
+const T_DIGIT: u8 = 2;
+const T_DOT: u8 = 4;
+const T_AT: u8 = 8;
+const T_COLON: u8 = 16;
+const T_BSLASH: u8 = 32;
+const T_EQ: u8 = 64;
+const T_OTHER: u8 = 128; // '/', '%', '~' and non-ASCII: worth a closer look
+/// Any byte that makes a token more than a plain word.
+const T_PUNCT: u8 = T_DOT | T_AT | T_COLON | T_BSLASH | T_EQ | T_OTHER;
+/// Bytes that always send their token to the classifier (dots and colons only inside
+/// a token do: "evil.com", "ip4:1.2.3.4", not a sentence's "attack." or "Note:").
+const T_HOT: u8 = T_DIGIT | T_AT | T_BSLASH | T_EQ | T_OTHER;
+
+/// The byte classes of a token, a dot or colon counting only when more follows it.
+fn token_mask(tok: &[u8]) -> u8 {
+    let mut mask = 0u8;
+    let mut inner = false;
+    let mut after_sep = false;
+    for &c in tok {
+        let m = TOK[c as usize];
+        inner |= after_sep;
+        after_sep = m & (T_DOT | T_COLON) != 0;
+        mask |= m;
+    }
+    if !inner {
+        mask &= !(T_DOT | T_COLON);
+    }
+    mask
+}
+
+static TOK: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = if c.is_ascii_whitespace() {
+            T_SPACE
+        } else if c.is_ascii_digit() {
+            T_DIGIT
+        } else if c >= 0x80 {
+            T_OTHER
+        } else {
+            match c {
+                b'.' => T_DOT,
+                b'@' => T_AT,
+                b':' => T_COLON,
+                b'\\' => T_BSLASH,
+                b'=' => T_EQ,
+                b'/' | b'%' | b'~' => T_OTHER,
+                _ => 0,
+            }
+        };
+        i += 1;
+    }
+    t
+};
+
 /// The character at `i` (a char boundary) and its length.
 fn char_at(t: &str, i: usize) -> (char, usize) {
     t[i..]
@@ -276,39 +335,59 @@ impl Scanner<'_> {
         }
     }
 
-    /// The text between URLs, token by token.
+    /// The text between URLs. Plain words are skipped at one table look-up per byte;
+    /// a token goes to the classifier only when it holds a digit, an inner dot or colon,
+    /// an at-sign, a backslash, a slash, `%`, `=`, `~` or non-ASCII text, or is long
+    /// enough to be a wallet or a digest spelled without digits.
     fn gap(&mut self, r: Range<usize>) {
         let b = self.b;
         let mut i = r.start;
+        let mut ws = r.start; // start of the current token
         while i < r.end {
-            while i < r.end && b[i].is_ascii_whitespace() {
+            let m = TOK[b[i] as usize];
+            if m & T_SPACE != 0 {
+                if i - ws >= 26 {
+                    self.token(ws..i, r.end);
+                }
                 i += 1;
+                ws = i;
+                continue;
             }
-            let ts = i;
-            while i < r.end && !b[i].is_ascii_whitespace() {
+            let hot = m & T_HOT != 0
+                || (m & (T_DOT | T_COLON) != 0
+                    && b.get(i + 1)
+                        .is_some_and(|&n| TOK[n as usize] & T_SPACE == 0));
+            if !hot {
                 i += 1;
+                continue;
             }
-            if i > ts {
-                i = self.token(ts..i, r.end);
+            let mut te = i;
+            while te < r.end && TOK[b[te] as usize] & T_SPACE == 0 {
+                te += 1;
             }
+            i = self.token(ws..te, r.end).max(te);
+            ws = i;
+        }
+        if i - ws >= 26 {
+            self.token(ws..r.end, r.end);
         }
     }
 
     /// Scans one token; returns where the next token scan starts (a path or registry
-    /// key with spaces, or "AS 13335", may take the tokens after it).
+    /// key with spaces may take the words after it).
     fn token(&mut self, r: Range<usize>, limit: usize) -> usize {
         let (t, b) = (self.t, self.b);
         let tok = &b[r.clone()];
-        let interesting = tok
-            .iter()
-            .any(|&c| matches!(c, b'.' | b'@' | b':' | b'\\' | b'/'));
-        if !interesting {
+        let mask = token_mask(tok);
+        if mask & T_PUNCT == 0 {
             // A plain word can still be an AS number, CVE, hash or wallet; prose words
             // (letters only, shorter than any wallet) cannot.
-            if matches!(trim_punct(&t[r.clone()]), "AS" | "ASN") {
-                return self.split_asn(r, limit);
+            if tok.len() < 26 && mask & T_DIGIT == 0 {
+                return r.end;
             }
-            if tok.len() < 5 || (tok.len() < 26 && !tok.iter().any(u8::is_ascii_digit)) {
+            let digits = tok.iter().take_while(|c| c.is_ascii_digit()).count();
+            if digits > 0 && tok[digits..].iter().all(|c| !c.is_ascii_alphanumeric()) {
+                self.spaced_asn(r.start..r.start + digits);
                 return r.end;
             }
         }
@@ -319,7 +398,7 @@ impl Scanner<'_> {
             .count();
         let start = r.start + lead;
         let body = &t[start..r.end];
-        if body.contains('\\') {
+        if mask & T_BSLASH != 0 && !body.is_empty() {
             if validate::hive_len(body).is_some() {
                 return self.spaced_path(start, limit, IocType::Registry);
             }
@@ -336,8 +415,10 @@ impl Scanner<'_> {
             self.unix_path(start..r.end);
             return r.end;
         }
-        self.package(start..r.end);
-        if tok.len() >= 12
+        if mask & (T_AT | T_COLON | T_EQ) != 0 {
+            self.package(start..r.end);
+        }
+        if tok.len() >= 16
             && let Some(k) = memmem::find(tok, b"aHR0c")
         {
             self.base64_url(r.start + k, r.end);
@@ -346,28 +427,26 @@ impl Scanner<'_> {
         r.end
     }
 
-    /// "AS 13335": an AS number written with a space.
-    fn split_asn(&mut self, r: Range<usize>, limit: usize) -> usize {
+    /// "AS 13335": digits after an "AS" or "ASN" word.
+    fn spaced_asn(&mut self, r: Range<usize>) {
         let (t, b) = (self.t, self.b);
-        let mut j = r.end;
-        while j < limit && (b[j] == b' ' || b[j] == b'\t') {
-            j += 1;
+        let before = &b[..r.start];
+        let mut j = before.len();
+        while j > 0 && (b[j - 1] == b' ' || b[j - 1] == b'\t') {
+            j -= 1;
         }
-        let ns = j;
-        while j < limit && b[j].is_ascii_digit() {
-            j += 1;
+        if j == r.start {
+            return;
         }
-        let word_ends = j >= limit || !b[j].is_ascii_alphanumeric();
-        if j > ns && j > r.end + 1 && word_ends {
-            let head = trim_punct(&t[r.clone()]);
-            let joined = format!("{head}{}", &t[ns..j]);
-            if let Some(n) = validate::asn(&joined) {
-                let s = r.start + (t[r.clone()].find(head).unwrap_or(0));
-                self.push(IocType::Asn, s..j, format!("AS{n}"), None, 0);
-                return j;
+        for word in ["ASN", "AS"] {
+            let ws = j.saturating_sub(word.len());
+            if &b[ws..j] == word.as_bytes() && (ws == 0 || !b[ws - 1].is_ascii_alphanumeric()) {
+                if let Some(n) = validate::asn(&format!("{word}{}", &t[r.clone()])) {
+                    self.push(IocType::Asn, ws..r.end, format!("AS{n}"), None, 0);
+                }
+                return;
             }
         }
-        r.end
     }
 
     /// A registry key or Windows path, which may contain spaces ("Program Files"):
@@ -480,7 +559,14 @@ impl Scanner<'_> {
     fn package(&mut self, r: Range<usize>) {
         let raw = &self.t[r.clone()];
         let s = trim_punct(raw);
-        let off = r.start + raw.find(s).unwrap_or(0);
+        // `s` is a sub-slice of `raw`: its offset is the length trimmed at the front.
+        let off = r.start
+            + (raw.len()
+                - raw
+                    .trim_start_matches(|c: char| {
+                        !(c.is_alphanumeric() || matches!(c, '@' | '/' | '%' | '~'))
+                    })
+                    .len());
         let name_ok = |n: &str| {
             !n.is_empty()
                 && n.len() <= 214
@@ -623,46 +709,44 @@ impl Scanner<'_> {
         if colons >= 2 && self.ipv6(r.clone(), next) {
             return;
         }
-        // Pieces between colons; a schemeless URL takes the last host piece.
-        let mut pieces: Vec<Range<usize>> = Vec::new();
-        let mut p = r.start;
-        for (k, c) in s.bytes().enumerate() {
-            if c == b':' {
-                pieces.push(p..r.start + k);
-                p = r.start + k + 1;
-            }
-        }
-        pieces.push(p..r.end);
-        let mut last = pieces.len();
+        // Pieces between colons; a schemeless URL takes the last host piece (and port).
+        let mut scan_end = r.end;
         if next == b'/' && b.get(r.end + 1) != Some(&b'/') {
-            let digits =
-                |x: &Range<usize>| !x.is_empty() && b[x.clone()].iter().all(u8::is_ascii_digit);
-            let host_idx = if pieces.len() >= 2 && digits(&pieces[pieces.len() - 1]) {
-                pieces.len() - 2
+            let last = s.rfind(':').map_or(r.start, |k| r.start + k + 1);
+            let digits = |x: Range<usize>| !x.is_empty() && b[x].iter().all(u8::is_ascii_digit);
+            let host = if last > r.start && digits(last..r.end) {
+                let before = &t[r.start..last - 1];
+                before.rfind(':').map_or(r.start, |k| r.start + k + 1)..last - 1
             } else {
-                pieces.len() - 1
+                last..r.end
             };
-            let hs = pieces[host_idx].start;
-            let host_prev = if host_idx == 0 { prev } else { b':' };
-            if host_prev != b'/' && host_prev != b'\\' && hs < r.end {
+            let host_prev = if host.start == r.start { prev } else { b':' };
+            if host_prev != b'/' && host_prev != b'\\' && !host.is_empty() {
                 let end = url_end(t, r.end, token_end);
-                let host = &t[pieces[host_idx].clone()];
-                if validate::ipv4(host).is_some() && cidr(&t[r.end..end]) {
+                if validate::ipv4(&t[host.clone()]).is_some() && cidr(&t[r.end..end]) {
                     return;
                 }
-                if let Some(u) = url::parse(&t[hs..end]) {
-                    self.push(IocType::Url, hs..end, u.value(), host_of(&u.host), 0);
-                    last = host_idx;
+                if let Some(u) = url::parse(&t[host.start..end]) {
+                    self.push(
+                        IocType::Url,
+                        host.start..end,
+                        u.value(),
+                        host_of(&u.host),
+                        0,
+                    );
+                    scan_end = host.start.saturating_sub(1).max(r.start);
                 }
             }
         }
-        for (k, pr) in pieces[..last].iter().enumerate() {
-            if pr.is_empty() {
-                continue;
+        let mut p = r.start;
+        while p < scan_end {
+            let e = t[p..scan_end].find(':').map_or(scan_end, |k| p + k);
+            if e > p {
+                let pprev = if p == r.start { prev } else { b':' };
+                let pnext = if e == r.end { next } else { b':' };
+                self.piece(p..e, pprev, pnext);
             }
-            let pprev = if k == 0 { prev } else { b':' };
-            let pnext = if pr.end == r.end { next } else { b':' };
-            self.piece(pr.clone(), pprev, pnext);
+            p = e + 1;
         }
     }
 
@@ -757,11 +841,10 @@ impl Scanner<'_> {
         if !path_component
             && next != b'('
             && let Some(d) = domain::parse(p)
+            && (self.n.defanged(r.clone()) || !self.file_or_code(p, &d))
         {
-            if self.n.defanged(r.clone()) || !self.file_or_code(p, &d) {
-                self.domain_cand(r, d);
-                return;
-            }
+            self.domain_cand(r, d);
+            return;
         }
         if let Some(ext) = validate::filename(p)
             && (self.kb.files.payload_exts.contains(&ext)

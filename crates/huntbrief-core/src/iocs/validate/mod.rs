@@ -183,10 +183,8 @@ pub(crate) fn filepath(s: &str) -> bool {
         Some(&s[3..])
     } else if b.first() == Some(&b'%') {
         s[1..].find("%\\").map(|i| &s[i + 3..])
-    } else if s.starts_with("\\\\") {
-        Some(&s[2..])
     } else {
-        None
+        s.strip_prefix("\\\\")
     };
     if let Some(rest) = win_rest {
         return !rest.is_empty() && rest.split('\\').all(|c| !c.is_empty());
