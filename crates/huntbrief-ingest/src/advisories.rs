@@ -109,6 +109,31 @@ struct KevEntry {
     known_ransomware_campaign_use: Option<String>,
 }
 
+/// A catalogue entry, as stored for severity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KevListing {
+    pub cve: String,
+    pub date_added: String,
+    pub name: String,
+    pub known_ransomware: bool,
+}
+
+/// Every entry of a KEV catalogue.
+pub fn parse_kev_catalogue(body: &[u8]) -> Result<Vec<KevListing>, serde_json::Error> {
+    let catalogue: Catalogue = serde_json::from_slice(body)?;
+    Ok(catalogue
+        .vulnerabilities
+        .into_iter()
+        .filter(|v| v.cve_id.starts_with("CVE-"))
+        .map(|v| KevListing {
+            known_ransomware: v.known_ransomware_campaign_use.as_deref() == Some("Known"),
+            cve: v.cve_id,
+            date_added: v.date_added,
+            name: v.vulnerability_name,
+        })
+        .collect())
+}
+
 /// Items for the KEV entries added in the `window_days` up to `today` (the catalogue
 /// holds every entry since 2021; older ones are not news).
 pub fn parse_kev(
@@ -196,5 +221,8 @@ mod tests {
                 .contains("Known ransomware campaign use: Known.")
         );
         assert!(parse_kev(b"{}", today, 14).is_err());
+        let all = parse_kev_catalogue(body).unwrap();
+        assert_eq!(all.len(), 2);
+        assert!(all[0].known_ransomware && !all[1].known_ransomware);
     }
 }

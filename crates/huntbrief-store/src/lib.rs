@@ -64,6 +64,10 @@ pub trait Store {
     /// Every story, oldest first.
     fn articles(&self) -> Result<Vec<StoredArticle>>;
 
+    /// Replaces the stored CISA KEV catalogue.
+    fn replace_kev(&mut self, records: &[KevRecord]) -> Result<()>;
+    fn kev(&self) -> Result<Vec<KevRecord>>;
+
     fn start_run(&mut self, now: i64) -> Result<i64>;
     fn finish_run(&mut self, run: i64, now: i64, summary: &RunSummary) -> Result<()>;
 }

@@ -77,3 +77,12 @@ pub struct RunSummary {
     pub failed: u64,
     pub errors: Vec<String>,
 }
+
+/// One entry of the CISA Known Exploited Vulnerabilities catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KevRecord {
+    pub cve: String,
+    pub date_added: String,
+    pub name: String,
+    pub known_ransomware: bool,
+}

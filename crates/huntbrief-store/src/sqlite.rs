@@ -6,12 +6,15 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::{
-    Origin, Result, RunSummary, SourceSpec, SourceState, Store, StoreError, StoredArticle,
-    Validators,
+    KevRecord, Origin, Result, RunSummary, SourceSpec, SourceState, Store, StoreError,
+    StoredArticle, Validators,
 };
 
 /// Migrations in order; migration N brings the schema to version N.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_kev.sql"),
+];
 
 pub struct SqliteStore {
     conn: Connection,
@@ -253,6 +256,34 @@ impl Store for SqliteStore {
         .collect()
     }
 
+    fn replace_kev(&mut self, records: &[KevRecord]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM kev", [])?;
+        for r in records {
+            tx.execute(
+                "INSERT OR REPLACE INTO kev (cve, date_added, name, known_ransomware) VALUES (?1, ?2, ?3, ?4)",
+                params![r.cve, r.date_added, r.name, r.known_ransomware],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn kev(&self) -> Result<Vec<KevRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT cve, date_added, name, known_ransomware FROM kev ORDER BY cve")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(KevRecord {
+                cve: r.get(0)?,
+                date_added: r.get(1)?,
+                name: r.get(2)?,
+                known_ransomware: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     fn start_run(&mut self, now: i64) -> Result<i64> {
         self.conn
             .execute("INSERT INTO runs (started) VALUES (?1)", params![now])?;
@@ -451,6 +482,23 @@ mod tests {
             (a.failures, a.next_due, a.last_ok, &a.validators),
             (0, 1900, Some(1000), &v)
         );
+    }
+
+    #[test]
+    fn the_kev_catalogue_is_replaced_whole() {
+        let mut s = SqliteStore::in_memory().unwrap();
+        let rec = |cve: &str| KevRecord {
+            cve: cve.into(),
+            date_added: "2026-11-25".into(),
+            name: "x".into(),
+            known_ransomware: false,
+        };
+        s.replace_kev(&[rec("CVE-2026-1"), rec("CVE-2026-2")])
+            .unwrap();
+        s.replace_kev(&[rec("CVE-2026-2"), rec("CVE-2026-3")])
+            .unwrap();
+        let cves: Vec<String> = s.kev().unwrap().into_iter().map(|r| r.cve).collect();
+        assert_eq!(cves, ["CVE-2026-2", "CVE-2026-3"]);
     }
 
     #[test]

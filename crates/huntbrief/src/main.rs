@@ -29,6 +29,8 @@ enum Command {
     Watch(cmd::run::WatchArgs),
     /// Manage the sources: list, add, remove, test, import, export.
     Feeds(cmd::feeds::Args),
+    /// Store the CISA Known Exploited Vulnerabilities catalogue (a severity factor).
+    Kev(cmd::kev::Args),
     /// Print the `_TEMPLATES.md` file of IOC-substitution hunts.
     Templates,
     /// Print the indicators of compromise of a text (high-fidelity only unless --all).
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd::run::run(args),
         Command::Watch(args) => cmd::run::watch(args),
         Command::Feeds(args) => cmd::feeds::run(args),
+        Command::Kev(args) => cmd::kev::run(args),
         Command::Templates => cmd::templates::run(),
         Command::Iocs(args) => cmd::iocs::run(args),
         Command::Attack(args) => cmd::attack::run(args),

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use huntbrief_core::{Article, Body, analyze};
 use huntbrief_ingest::extract::{extract_html, looks_like_html};
 use huntbrief_render::{json, markdown};
+use huntbrief_store::{SqliteStore, Store};
 
 use crate::input::read_input;
 
@@ -42,10 +43,18 @@ pub struct Args {
     /// Directory whose data files replace the built-in ones.
     #[arg(long, value_name = "DIR", env = "HUNTBRIEF_DATA")]
     pub data: Option<PathBuf>,
+    /// Database whose stored KEV catalogue (`huntbrief kev update`) counts toward severity.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let kb = crate::kb::load(args.data.as_deref())?;
+    let mut kb = crate::kb::load(args.data.as_deref())?;
+    if let Some(db) = &args.db {
+        let store = SqliteStore::open(db)
+            .with_context(|| format!("cannot open the database {}", db.display()))?;
+        kb.kev = store.kev()?.into_iter().map(|r| r.cve).collect();
+    }
     let raw = read_input(args.file.as_deref())?;
     let (page_title, text) = if looks_like_html(&raw) {
         let page = extract_html(&raw, args.url.as_deref())

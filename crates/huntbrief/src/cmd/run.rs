@@ -96,11 +96,19 @@ impl State {
             store: Mutex::new(store),
         })
     }
+
+    /// The knowledge base with the stored KEV catalogue.
+    pub fn knowledge_base(&self, common: &Common) -> Result<KnowledgeBase> {
+        let mut kb = crate::kb::load(common.data.as_deref())?;
+        let kev = self.store.lock().unwrap_or_else(|p| p.into_inner()).kev()?;
+        kb.kev = kev.into_iter().map(|r| r.cve).collect();
+        Ok(kb)
+    }
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     let state = State::open(&args.common)?;
-    let kb = crate::kb::load(args.common.data.as_deref())?;
+    let kb = state.knowledge_base(&args.common)?;
     runtime()?.block_on(async {
         let fetcher = Fetcher::new(state.config.policy())?;
         pass(&state, &fetcher, &kb, &args).await
@@ -109,7 +117,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
 
 pub fn watch(args: WatchArgs) -> Result<ExitCode> {
     let state = State::open(&args.run.common)?;
-    let kb = crate::kb::load(args.run.common.data.as_deref())?;
+    let kb = state.knowledge_base(&args.run.common)?;
     runtime()?.block_on(async {
         let fetcher = Fetcher::new(state.config.policy())?;
         // Listen from the start: a signal that arrives between two selects is kept.

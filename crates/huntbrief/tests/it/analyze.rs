@@ -217,3 +217,68 @@ fn templates_command_prints_the_three_shared_hunts() {
         assert!(md.contains(heading), "missing {heading:?}");
     }
 }
+
+#[test]
+fn a_cve_listed_in_the_stored_kev_catalogue_raises_severity() {
+    let dir = std::env::temp_dir().join(format!("hb-kev-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("state.db");
+    let db = db.to_str().unwrap();
+    let catalogue = fixture("kev-catalogue.json");
+    let out = huntbrief(
+        &[
+            "kev",
+            "--db",
+            db,
+            "update",
+            "--from",
+            catalogue.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(out.status.success(), "{}", crate::stderr(&out));
+    assert_eq!(stdout(&out), "stored 2 KEV entries\n");
+    let text = b"Acme has released an update for its Edge Gateway appliance. The update fixes CVE-2026-20001, an authentication flaw in the management interface.";
+    let without = stdout(&huntbrief(
+        &[
+            "analyze",
+            "--title",
+            "Acme fixes Edge Gateway flaw",
+            "--format",
+            "json",
+        ],
+        text,
+    ));
+    let with = stdout(&huntbrief(
+        &[
+            "analyze",
+            "--db",
+            db,
+            "--title",
+            "Acme fixes Edge Gateway flaw",
+            "--format",
+            "json",
+        ],
+        text,
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+    let (without, with): (Value, Value) = (
+        serde_json::from_str(&without).unwrap(),
+        serde_json::from_str(&with).unwrap(),
+    );
+    assert_eq!(without["severity"], "LOW");
+    assert_eq!(with["severity"], "HIGH", "{with:#}");
+    let reasons = with["severity_reasons"].to_string();
+    assert!(
+        reasons.contains("CISA Known Exploited Vulnerabilities catalogue: “CVE-2026-20001”"),
+        "{reasons}"
+    );
+    assert!(
+        with["severity_parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["factor"] == "kev" && p["points"] == 40)
+    );
+}
