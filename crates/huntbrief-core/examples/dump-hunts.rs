@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use huntbrief_core::hunts::artifacts::{self, Artifact, ArtifactKind};
-use huntbrief_core::hunts::{HuntKb, Input, hunts_for, sweeps, use_case_hunt};
+use huntbrief_core::hunts::{HuntKb, Input, select, sweeps, use_case_hunt};
 use huntbrief_core::{Article, Backend, Body, Kind, KnowledgeBase, analysis_text, analyze};
 use serde_json::{Value, json};
 
@@ -47,7 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let b = analyze(&article, &kb);
         let text = analysis_text(&article, &kb);
         // Every hunt the article can get, whatever its kind turns out to be.
-        let hunts = hunts_for(
+        let hunts = select(
             &hkb,
             &Input {
                 briefing_id: &b.id,

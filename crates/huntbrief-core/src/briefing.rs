@@ -24,7 +24,17 @@ pub fn analyze(article: &Article, kb: &KnowledgeBase) -> Briefing {
     let iocs = iocs::extract(&text, &kb.iocs, article.url.as_deref());
     let techniques = attack::infer(&text, &kb.attack);
     let kill_chain = killchain::phases(&techniques);
-    let hunts = hunts::select(&techniques, &iocs);
+    let id = briefing_id(article.url.as_deref(), &text);
+    let hunts = hunts::select(
+        &kb.hunts,
+        &hunts::Input {
+            briefing_id: &id,
+            kind,
+            text: &text,
+            techniques: &techniques,
+            iocs: &iocs,
+        },
+    );
     let assessment = kb.severity.assess(&Facts {
         title: &title,
         text: &text,
@@ -35,7 +45,7 @@ pub fn analyze(article: &Article, kb: &KnowledgeBase) -> Briefing {
         kev: &kb.kev,
     });
     Briefing {
-        id: briefing_id(article.url.as_deref(), &text),
+        id,
         title,
         url: article.url.as_deref().and_then(canonical_url),
         sources: article

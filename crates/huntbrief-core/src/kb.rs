@@ -84,6 +84,15 @@ pub static EMBEDDED: Embedded = Embedded(&[
         SeverityModel::FILE,
         include_str!("../../../data/severity.toml"),
     ),
+    crate::hunts::kb::FILES[0],
+    crate::hunts::kb::FILES[1],
+    crate::hunts::kb::FILES[2],
+    crate::hunts::kb::FILES[3],
+    crate::hunts::kb::FILES[4],
+    crate::hunts::kb::FILES[5],
+    crate::hunts::kb::FILES[6],
+    crate::hunts::kb::FILES[7],
+    crate::hunts::kb::FILES[8],
 ]);
 
 /// Everything the pure analysis step knows beyond the article itself.
@@ -94,6 +103,8 @@ pub struct KnowledgeBase {
     pub attack: crate::attack::AttackKb,
     pub triage: Triage,
     pub severity: SeverityModel,
+    /// Field maps, use-case library, sweeps and artifact rules (`data/hunts/`).
+    pub hunts: crate::hunts::HuntKb,
     /// CVE IDs in the CISA Known Exploited Vulnerabilities catalogue. Not a data file:
     /// the catalogue changes daily, so the binary fills it from its database.
     pub kev: HashSet<String>,
@@ -117,6 +128,7 @@ impl KnowledgeBase {
             attack: crate::attack::AttackKb::parse(source)?,
             triage: Triage::parse(&source(Triage::FILE))?,
             severity: SeverityModel::parse(&source(SeverityModel::FILE))?,
+            hunts: crate::hunts::HuntKb::parse(source)?,
             kev: HashSet::new(),
         })
     }

@@ -24,11 +24,6 @@ pub use library::UseCase;
 use crate::model::{Hunt, Indicator, Kind, TechniqueHit};
 use render::{Fill, Meta, render_all};
 
-/// Placeholder kept until the pipeline passes the knowledge base and kind: see `hunts_for`.
-pub fn select(_techniques: &[TechniqueHit], _iocs: &[Indicator]) -> Vec<Hunt> {
-    Vec::new()
-}
-
 /// What the hunt stage looks at.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
@@ -51,7 +46,7 @@ pub fn behavioural(kind: Kind) -> bool {
 }
 
 /// The fired use cases (library order), then the article's artifact hunts.
-pub fn hunts_for(kb: &HuntKb, input: &Input<'_>) -> Vec<Hunt> {
+pub fn select(kb: &HuntKb, input: &Input<'_>) -> Vec<Hunt> {
     if !behavioural(input.kind) {
         return Vec::new();
     }

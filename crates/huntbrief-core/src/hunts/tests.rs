@@ -285,7 +285,7 @@ fn ioc(kind: IocType, value: &str, fidelity: Fidelity, evidence: &str) -> Indica
 }
 
 fn fired(kb: &HuntKb, kind: Kind, text: &str, t: &[TechniqueHit], i: &[Indicator]) -> Vec<String> {
-    hunts_for(
+    select(
         kb,
         &Input {
             briefing_id: "0123456789abcdef",
@@ -453,7 +453,7 @@ fn artifacts_must_be_plausibly_malicious() {
         techniques: &[],
         iocs: &iocs,
     };
-    let hunts = hunts_for(&kb, &input);
+    let hunts = select(&kb, &input);
     assert!(hunts[0].title.ends_with("upd4te.exe"), "{}", hunts[0].title);
     assert_eq!(hunts[0].confidence, Confidence::Low);
     assert_eq!(hunts[1].confidence, Confidence::Medium);
