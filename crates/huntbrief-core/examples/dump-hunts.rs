@@ -15,7 +15,9 @@ use huntbrief_core::{Article, Backend, Body, Kind, KnowledgeBase, analysis_text,
 use serde_json::{Value, json};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out = std::env::args().nth(1).ok_or("usage: dump-hunts OUT.json")?;
+    let out = std::env::args()
+        .nth(1)
+        .ok_or("usage: dump-hunts OUT.json")?;
     let kb = KnowledgeBase::embedded()?;
     let hkb = HuntKb::embedded()?;
     let mut queries: Vec<Value> = Vec::new();
@@ -109,10 +111,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let cols: Vec<Value> = cols.iter().map(|(c, ty)| json!([c, ty])).collect();
             m.insert(t.clone(), Value::Array(cols));
         }
-        tables.insert(serde_json::to_value(backend)?.as_str().unwrap_or("?").to_owned(), Value::Object(m));
+        tables.insert(
+            serde_json::to_value(backend)?
+                .as_str()
+                .unwrap_or("?")
+                .to_owned(),
+            Value::Object(m),
+        );
     }
     let doc = json!({ "tables": tables, "queries": queries });
     std::fs::write(&out, serde_json::to_string_pretty(&doc)?)?;
-    eprintln!("dump-hunts: {} queries written to {out}", doc["queries"].as_array().map_or(0, Vec::len));
+    eprintln!(
+        "dump-hunts: {} queries written to {out}",
+        doc["queries"].as_array().map_or(0, Vec::len)
+    );
     Ok(())
 }
