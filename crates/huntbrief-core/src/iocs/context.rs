@@ -16,6 +16,11 @@ pub(crate) struct Facts {
     pub ioc_line: bool,
     /// The line is in an indicator section (or the whole text is an indicator list).
     pub ioc_section: bool,
+    /// The line is in a references section ("References", "Resources", "Related").
+    pub in_refs: bool,
+    /// The line names an indicator type or reports maliciousness ("C2:", "Domain",
+    /// "malicious URL"): a list item with such a label is an indicator.
+    pub ioc_label: bool,
     /// Byte range of the candidate's line.
     pub line: Range<usize>,
     /// Byte range of the sentence-ish window around the candidate.
@@ -29,11 +34,15 @@ pub(crate) struct Context<'a> {
     /// Start of the next line the section tracker has not read.
     cursor: usize,
     in_section: bool,
+    in_refs: bool,
+    /// Inside a table whose rows so far (its header) named an indicator type.
+    table_label: bool,
     prev_blank: bool,
     whole_list: Option<bool>,
     /// The last candidate's line and whether it is IOC-style (candidates share lines).
     line: Range<usize>,
     line_ioc: bool,
+    line_label: bool,
 }
 
 /// Most prose words a list item may carry ("C2 server:", "SHA256", "dropper").
@@ -48,10 +57,13 @@ impl<'a> Context<'a> {
             kb,
             cursor: 0,
             in_section: false,
+            in_refs: false,
+            table_label: false,
             prev_blank: true,
             whole_list: None,
             line: 0..0,
             line_ioc: false,
+            line_label: false,
         }
     }
 
@@ -66,12 +78,19 @@ impl<'a> Context<'a> {
             let le = memchr(b'\n', &b[span.start..]).map_or(b.len(), |i| span.start + i);
             self.advance_to(ls);
             self.line = ls..le;
-            self.line_ioc = ioc_style(&self.t[ls..le]);
+            let line = &self.t[ls..le];
+            self.line_ioc = ioc_style(line);
+            self.line_label = self.line_ioc
+                && ((is_table_line(line) && self.table_label)
+                    || has_word(line, &self.kb.ctx.ioc_words)
+                    || self.kb.ctx.malicious.any_in(line));
         }
         let whole = self.whole_list();
         Facts {
             ioc_line: self.line_ioc,
             ioc_section: whole || self.in_section,
+            in_refs: self.in_refs && !whole,
+            ioc_label: self.line_label,
             line: self.line.clone(),
             window: window(self.t, self.line.clone(), span),
         }
@@ -84,6 +103,12 @@ impl<'a> Context<'a> {
             let s = self.cursor;
             let e = memchr(b'\n', &b[s..line_start]).map_or(line_start, |i| s + i);
             let line = self.t[s..e].trim();
+            // A table's header names the type of the values in its rows.
+            if is_table_line(line) {
+                self.table_label |= has_word(line, &self.kb.ctx.ioc_words);
+            } else {
+                self.table_label = false;
+            }
             if line.is_empty() {
                 self.prev_blank = true;
             } else {
@@ -92,11 +117,25 @@ impl<'a> Context<'a> {
                     let ne = memchr(b'\n', &b[ns..]).map_or(b.len(), |i| ns + i);
                     self.t[ns..ne].trim().is_empty()
                 };
-                match heading(line, self.prev_blank, next_blank) {
-                    Heading::Not => {}
-                    Heading::Weak if has_ioc_word(line, self.kb) => self.in_section = true,
-                    Heading::Weak => {}
-                    Heading::Strong => self.in_section = has_ioc_word(line, self.kb),
+                let h = heading(line, self.prev_blank, next_blank);
+                if !matches!(h, Heading::Not) {
+                    let ioc = has_word(line, &self.kb.ctx.ioc_words);
+                    let refs = !ioc && has_word(line, &self.kb.ctx.reference_words);
+                    match h {
+                        Heading::Strong => {
+                            self.in_section = ioc;
+                            self.in_refs = refs;
+                        }
+                        _ if ioc => {
+                            self.in_section = true;
+                            self.in_refs = false;
+                        }
+                        _ if refs => {
+                            self.in_section = false;
+                            self.in_refs = true;
+                        }
+                        _ => {}
+                    }
                 }
                 self.prev_blank = false;
             }
@@ -175,7 +214,7 @@ fn heading(line: &str, prev_blank: bool, next_blank: bool) -> Heading {
     }
 }
 
-fn has_ioc_word(line: &str, kb: &IocKb) -> bool {
+fn has_word(line: &str, words: &super::kb::FastSet<String>) -> bool {
     let mut buf = [0u8; 24];
     line.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '&'))
         .filter(|w| !w.is_empty() && w.len() <= 24 && w.is_ascii())
@@ -183,8 +222,17 @@ fn has_ioc_word(line: &str, kb: &IocKb) -> bool {
             let lower = &mut buf[..w.len()];
             lower.copy_from_slice(w.as_bytes());
             lower.make_ascii_lowercase();
-            std::str::from_utf8(lower).is_ok_and(|l| kb.ctx.ioc_words.contains(l))
+            std::str::from_utf8(lower).is_ok_and(|l| words.contains(l))
         })
+}
+
+/// A row or rule of a Markdown or ASCII table (`| a | b |`, `+----+----+`), or a
+/// tab-separated row.
+fn is_table_line(line: &str) -> bool {
+    let b = line.trim().as_bytes();
+    b.iter().filter(|&&c| c == b'|').count() >= 2
+        || b.contains(&b'\t')
+        || (b.len() > 3 && b[0] == b'+' && b.iter().all(|&c| matches!(c, b'+' | b'-' | b'=')))
 }
 
 /// A line that is mostly indicators: few prose words (letters only), or a table row.

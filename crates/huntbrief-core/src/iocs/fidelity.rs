@@ -62,14 +62,13 @@ impl Judge<'_> {
         c: &Cand,
         f: &Facts,
         defanged: bool,
-        prev_end: usize,
+        floor: usize,
     ) -> Option<(Fidelity, Option<String>)> {
         let marked = defanged || c.flags & scan::ENCODED != 0 || (f.ioc_section && f.ioc_line);
         let listed = f.ioc_line;
         let window = &self.t[f.window.clone()];
         let ctx = &self.kb.ctx;
         let has = |cue: Cue| self.cue(cue, f.window.clone());
-        let cue = || has(Cue::Malicious);
         let fid = match c.kind {
             IocType::Ipv4 | IocType::Ipv6 => {
                 let ip: IpAddr = c.value.parse().ok()?;
@@ -97,7 +96,11 @@ impl Judge<'_> {
                 }
                 if self.reference(host) {
                     if marked { High } else { Low }
-                } else if marked || listed || cue() {
+                } else if defanged {
+                    High
+                } else if f.in_refs || self.cited(c, floor) {
+                    Low
+                } else if marked || (listed && f.ioc_label) || self.near_cue(c, f) {
                     High
                 } else {
                     Medium
@@ -113,7 +116,9 @@ impl Judge<'_> {
                 let contact = ctx.role_mailboxes.contains(local)
                     || has(Cue::Contact)
                     || self.is_publisher(host)
-                    || curated;
+                    || curated
+                    || f.in_refs
+                    || self.cited(c, floor);
                 // An address in prose is usually a sender or a ransom contact; the
                 // publisher's and vendors' contact boxes are the exception.
                 if contact && !defanged && !marked {
@@ -126,7 +131,7 @@ impl Judge<'_> {
                 if self.kb.benign_hash(&c.value) || self.digest_prefix(c) {
                     return None;
                 }
-                let before = context::words_before(self.t, prev_end, c.span.start);
+                let before = context::words_before(self.t, floor, c.span.start);
                 if before
                     .iter()
                     .any(|w| context::in_set(&ctx.hash_not_file, w))
@@ -178,7 +183,7 @@ impl Judge<'_> {
                     .unwrap_or("")
                     .to_lowercase();
                 let files = &self.kb.files;
-                if files.system_binaries.contains(&name)
+                if files.is_system(&name)
                     || files.developer_files.contains(&name)
                     || c.flags & scan::NO_FILE != 0
                 {
@@ -216,6 +221,28 @@ impl Judge<'_> {
             };
             set.any_in(&self.t[window])
         })
+    }
+
+    /// A citation: "see <url>", "author = x@y", "source: vendor.com".
+    fn cited(&self, c: &Cand, floor: usize) -> bool {
+        let words = context::words_before(self.t, floor, c.span.start);
+        words
+            .iter()
+            .any(|w| context::in_set(&self.kb.ctx.reference_before, w))
+    }
+
+    /// A malicious cue close to the value (the words just around it, in its sentence):
+    /// "connects to <domain>", "<url> hosted the payload".
+    fn near_cue(&self, c: &Cand, f: &Facts) -> bool {
+        let mut s = c.span.start.saturating_sub(80).max(f.window.start);
+        let mut e = (c.span.end + 60).min(f.window.end);
+        while !self.t.is_char_boundary(s) {
+            s += 1;
+        }
+        while !self.t.is_char_boundary(e) {
+            e -= 1;
+        }
+        self.cue(Cue::Malicious, s..e.max(s))
     }
 
     /// A reference host: on a benign list, or the publisher's own site.

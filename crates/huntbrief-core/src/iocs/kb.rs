@@ -61,13 +61,27 @@ pub(crate) struct FileRules {
     /// TLD → stems (empty: any stem).
     pub ambiguous: FastMap<String, Vec<String>>,
     pub system_binaries: FastSet<String>,
+    pub system_prefixes: Vec<String>,
     pub developer_files: FastSet<String>,
+}
+
+impl FileRules {
+    /// Whether a file name (lower-case) is an operating-system binary or library.
+    pub fn is_system(&self, lower: &str) -> bool {
+        self.system_binaries.contains(lower)
+            || self
+                .system_prefixes
+                .iter()
+                .any(|p| lower.starts_with(p.as_str()))
+    }
 }
 
 #[derive(Debug)]
 pub(crate) struct ContextRules {
     pub schemes: FastSet<String>,
     pub ioc_words: FastSet<String>,
+    pub reference_words: FastSet<String>,
+    pub reference_before: FastSet<String>,
     pub malicious: CueSet,
     pub version_before: FastSet<String>,
     pub version_sentence: CueSet,
@@ -163,6 +177,7 @@ struct FilesSpec {
     payload_extensions: Vec<String>,
     ambiguous: Vec<AmbiguousSpec>,
     system_binaries: Vec<String>,
+    system_prefixes: Vec<String>,
     developer_files: Vec<String>,
 }
 
@@ -194,12 +209,14 @@ struct ContextSpec {
 #[serde(deny_unknown_fields)]
 struct SectionsSpec {
     ioc_words: Vec<String>,
+    reference_words: Vec<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CuesSpec {
     malicious: Vec<String>,
+    reference_before: Vec<String>,
     version_before: Vec<String>,
     version_sentence: Vec<String>,
 }
@@ -422,6 +439,10 @@ impl IocKb {
             payload_exts: f.payload_extensions.into_iter().collect(),
             ambiguous,
             system_binaries: set(FILES_FILE, "system_binaries", f.system_binaries)?,
+            system_prefixes: {
+                check_list(FILES_FILE, "system_prefixes", &f.system_prefixes)?;
+                f.system_prefixes
+            },
             developer_files: set(FILES_FILE, "developer_files", f.developer_files)?,
         };
 
@@ -438,6 +459,8 @@ impl IocKb {
         let ctx = ContextRules {
             schemes: set(F, "schemes", c.schemes)?,
             ioc_words: set(F, "sections.ioc_words", c.sections.ioc_words)?,
+            reference_words: set(F, "sections.reference_words", c.sections.reference_words)?,
+            reference_before: set(F, "cues.reference_before", c.cues.reference_before)?,
             malicious: CueSet::new(F, "cues.malicious", &c.cues.malicious)?,
             version_before: set(F, "cues.version_before", c.cues.version_before)?,
             version_sentence: CueSet::new(F, "cues.version_sentence", &c.cues.version_sentence)?,
@@ -584,11 +607,11 @@ pub(crate) mod tests {
             (TOP_SITES_FILE, "source='s'\ndomains=['a.com', 'a.com']"),
             (
                 FILES_FILE,
-                "payload_extensions=['com']\nsystem_binaries=['a.exe']\ndeveloper_files=['a.js']\n[[ambiguous]]\ntld='md'\nwhy='w'",
+                "payload_extensions=['com']\nsystem_binaries=['a.exe']\nsystem_prefixes=['x-']\ndeveloper_files=['a.js']\n[[ambiguous]]\ntld='md'\nwhy='w'",
             ),
             (
                 FILES_FILE,
-                "payload_extensions=['exe']\nsystem_binaries=['a.exe']\ndeveloper_files=['a.js']\n[[ambiguous]]\ntld='exe'\nwhy='w'",
+                "payload_extensions=['exe']\nsystem_binaries=['a.exe']\nsystem_prefixes=['x-']\ndeveloper_files=['a.js']\n[[ambiguous]]\ntld='exe'\nwhy='w'",
             ),
             (CONTEXT_FILE, "schemes=[]"),
         ];

@@ -286,14 +286,20 @@ impl Scanner<'_> {
         consumed
     }
 
-    /// Dotted quads inside a URL's path or query (`/ip-address/90.156.201.27/`).
+    /// Dotted quads that are a whole segment of a URL's path or query
+    /// (`/ip-address/90.156.201.27/`, `?ip=1.2.3.4`), not part of a file name
+    /// (`Radmin_3.5.2.1_EN.zip`).
     fn ips_in(&mut self, r: Range<usize>) {
         let b = self.b;
+        let delim = |c: u8| {
+            matches!(
+                c,
+                b'/' | b'=' | b'?' | b'&' | b':' | b'@' | b',' | b';' | b'#'
+            )
+        };
         let mut i = r.start;
         while i < r.end {
-            if !b[i].is_ascii_digit()
-                || (i > r.start && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'))
-            {
+            if !b[i].is_ascii_digit() || (i > r.start && !delim(b[i - 1])) {
                 i += 1;
                 continue;
             }
@@ -301,13 +307,9 @@ impl Scanner<'_> {
             while i < r.end && (b[i].is_ascii_digit() || b[i] == b'.') {
                 i += 1;
             }
-            let mut e = i;
-            while e > s && b[e - 1] == b'.' {
-                e -= 1;
-            }
-            let next_ok = i >= r.end || !b[i].is_ascii_alphanumeric();
-            if next_ok && let Some(ip) = validate::ipv4(&self.t[s..e]) {
-                self.push(IocType::Ipv4, s..e, ip.to_string(), None, IN_URL);
+            let ends_segment = i >= r.end || delim(b[i]);
+            if ends_segment && let Some(ip) = validate::ipv4(&self.t[s..i]) {
+                self.push(IocType::Ipv4, s..i, ip.to_string(), None, IN_URL);
             }
         }
     }
@@ -727,14 +729,43 @@ impl Scanner<'_> {
                     return;
                 }
                 if let Some(u) = url::parse(&t[host.start..end]) {
-                    self.push(
-                        IocType::Url,
-                        host.start..end,
-                        u.value(),
-                        host_of(&u.host),
-                        0,
-                    );
-                    scan_end = host.start.saturating_sub(1).max(r.start);
+                    let seg = u.rest.strip_prefix('/').unwrap_or("");
+                    let seg_start = end - seg.len();
+                    let host_ok = match &u.host {
+                        url::Host::Domain(d) => {
+                            self.n.defanged(host.clone()) || !self.file_or_code(&t[host.clone()], d)
+                        }
+                        _ => true,
+                    };
+                    if !seg.is_empty() && !seg.contains(['/', '?', '#', '=']) && seg.contains('.') {
+                        // "45.153.243.142/fuvataren.com": an address and a name side by
+                        // side, not a path.
+                        if let Some(ip) = validate::ipv4(seg) {
+                            self.push(IocType::Ipv4, seg_start..end, ip.to_string(), None, 0);
+                        } else if let Some(d) = domain::parse(seg)
+                            && (self.n.defanged(seg_start..end) || !self.file_or_code(seg, &d))
+                        {
+                            self.domain_cand(seg_start..end, d);
+                        } else if host_ok {
+                            self.push(
+                                IocType::Url,
+                                host.start..end,
+                                u.value(),
+                                host_of(&u.host),
+                                0,
+                            );
+                            scan_end = host.start.saturating_sub(1).max(r.start);
+                        }
+                    } else if host_ok {
+                        self.push(
+                            IocType::Url,
+                            host.start..end,
+                            u.value(),
+                            host_of(&u.host),
+                            0,
+                        );
+                        scan_end = host.start.saturating_sub(1).max(r.start);
+                    }
                 }
             }
         }

@@ -125,6 +125,8 @@ pub(crate) fn email(s: &str) -> Option<(String, domain::Domain)> {
     Some((local.to_ascii_lowercase(), domain::parse(dom)?))
 }
 
+/// A plain local part. `%` is legal but in practice marks URL-encoded text
+/// (`autodiscover.json%3f@evil.com` in an exploit request), not a mailbox.
 pub(crate) fn local_part_ok(local: &str) -> bool {
     let b = local.as_bytes();
     !b.is_empty()
@@ -133,7 +135,7 @@ pub(crate) fn local_part_ok(local: &str) -> bool {
         && b[b.len() - 1] != b'.'
         && !local.contains("..")
         && b.iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-'))
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'+' | b'-'))
 }
 
 const HIVES: &[&str] = &[
@@ -175,7 +177,14 @@ pub(crate) fn registry(s: &str) -> bool {
 /// A Windows path (`C:\…`, `%APPDATA%\…`, `\\server\share\…`) or an absolute Unix
 /// path, with at least two components.
 pub(crate) fn filepath(s: &str) -> bool {
-    if s.chars().any(|c| c.is_control()) || s.ends_with(['\\', '/']) {
+    // Control characters, or the wildcards and classes of a pattern ("C:\\XX\\[a-z0-9]{6}").
+    if s.chars()
+        .any(|c| c.is_control() || matches!(c, '*' | '?' | '{' | '}' | '|' | '<' | '>' | '"'))
+        || s.ends_with(['\\', '/'])
+        || s.contains("[a-")
+        || s.contains("[0-")
+        || s.contains("[A-")
+    {
         return false;
     }
     let b = s.as_bytes();
