@@ -33,6 +33,8 @@ enum Command {
     Kev(cmd::kev::Args),
     /// Print the `_TEMPLATES.md` file of IOC-substitution hunts.
     Templates,
+    /// The use-case library: list, show a use case, render its query for a backend.
+    Hunts(cmd::hunts::Args),
     /// Print the indicators of compromise of a text (high-fidelity only unless --all).
     Iocs(cmd::iocs::Args),
     /// ATT&CK knowledge base: `attack import FILE` regenerates the technique table.
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         Command::Feeds(args) => cmd::feeds::run(args),
         Command::Kev(args) => cmd::kev::run(args),
         Command::Templates => cmd::templates::run(),
+        Command::Hunts(args) => cmd::hunts::run(args),
         Command::Iocs(args) => cmd::iocs::run(args),
         Command::Attack(args) => cmd::attack::run(args),
     };
