@@ -324,7 +324,7 @@ pub fn hunt(kb: &HuntKb, briefing_id: &str, a: &Artifact) -> Option<Hunt> {
         lookback: Window { n: 30, unit: 'd' },
     };
     let queries = render_all(&rules, &meta, &kb.backends, &Fill::none());
-    (!queries.is_empty()).then(|| Hunt {
+    (!queries.is_empty()).then_some(Hunt {
         id,
         title,
         phase,

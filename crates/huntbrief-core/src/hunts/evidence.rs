@@ -78,7 +78,9 @@ pub fn mentions(text: &str, term: &str) -> bool {
         let end = start + needle.len();
         let before = hay[..start].chars().next_back();
         let after = hay[end..].chars().next();
-        if !(starts_word && glued(before)) && !(ends_word && glued(after)) {
+        let glued_before = starts_word && glued(before);
+        let glued_after = ends_word && glued(after);
+        if !glued_before && !glued_after {
             return true;
         }
         from = start + needle.chars().next().map_or(1, char::len_utf8);

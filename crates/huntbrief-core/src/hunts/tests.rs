@@ -850,3 +850,58 @@ proptest! {
         }
     }
 }
+
+/// The renderings agree with the Sigma rule: every value of every rule a backend can
+/// express appears, decoded, in one of that rendering's string literals (or as a number).
+#[test]
+fn every_rendering_carries_every_value_of_the_rules_it_expresses() {
+    use super::ir::{Piece, Value};
+    let kb = kb();
+    for u in &kb.library {
+        let h = use_case_hunt(&kb, u);
+        for (backend, q) in &h.queries {
+            let (_, lits) = skeleton(*backend, q).unwrap();
+            let lits: Vec<String> = match backend {
+                Backend::Sigma => lits
+                    .iter()
+                    .map(|l| render::sigma::parse_sigma_string(l).literal_text())
+                    .collect(),
+                _ => lits,
+            };
+            for rule in &u.rules {
+                let key = rule.logsource.key();
+                let expressed = match kb.backends.map(*backend) {
+                    None => kb.backends.sigma.contains_key(&key),
+                    Some(m) => m.target(&key).is_some_and(|t| {
+                        library::rule_fields(rule)
+                            .iter()
+                            .all(|f| !t.unmapped.contains(*f))
+                    }),
+                };
+                if !expressed {
+                    continue;
+                }
+                for m in rule.selections.values().flat_map(|s| &s.matches) {
+                    for v in &m.values {
+                        match v {
+                            Value::Str(p) => {
+                                for piece in &p.0 {
+                                    if let Piece::Lit(s) = piece {
+                                        let s = s.trim_start_matches(['\\', '/']);
+                                        assert!(
+                                            lits.iter().any(|l| l.contains(s)),
+                                            "{} {backend:?}: {s:?} missing\n{q}",
+                                            u.id
+                                        );
+                                    }
+                                }
+                            }
+                            Value::Int(i) => assert!(q.contains(&i.to_string()), "{}", u.id),
+                            Value::Slot(_) => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

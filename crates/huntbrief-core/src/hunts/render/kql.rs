@@ -169,10 +169,10 @@ struct Cx<'a> {
 
 impl Cx<'_> {
     fn top_level(&self, c: &Cond) -> Vec<String> {
-        if let Cond::Sel(name) = c {
-            if let Some(ms) = self.l.selections.get(name) {
-                return ms.iter().map(|m| self.matcher(m)).collect();
-            }
+        if let Cond::Sel(name) = c
+            && let Some(ms) = self.l.selections.get(name)
+        {
+            return ms.iter().map(|m| self.matcher(m)).collect();
         }
         vec![c.render(&WORDS, &mut |name| self.selection(name))]
     }

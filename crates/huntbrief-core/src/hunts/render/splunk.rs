@@ -135,10 +135,10 @@ fn top_level(
     object: &str,
     t: &crate::hunts::backends::Target,
 ) -> Vec<String> {
-    if let Cond::Sel(name) = c {
-        if let Some(ms) = l.selections.get(name) {
-            return ms.iter().map(|m| matcher(m, object, t)).collect();
-        }
+    if let Cond::Sel(name) = c
+        && let Some(ms) = l.selections.get(name)
+    {
+        return ms.iter().map(|m| matcher(m, object, t)).collect();
     }
     vec![c.render(&WORDS, &mut |name| selection(l, name, object, t))]
 }
