@@ -23,7 +23,7 @@ pub fn analyze(article: &Article, kb: &KnowledgeBase) -> Briefing {
     let kind = classified.kind;
     let iocs = iocs::extract(&text, &kb.iocs, article.url.as_deref());
     let techniques = attack::infer(&text, &kb.attack);
-    let kill_chain = killchain::phases(&techniques);
+    let kill_chain = killchain::phases(&techniques, &text, &kb.attack);
     let id = briefing_id(article.url.as_deref(), &text);
     let hunts = hunts::select(
         &kb.hunts,

@@ -79,6 +79,22 @@ pub static EMBEDDED: Embedded = Embedded(&[
         crate::attack::Table::TACTICS_FILE,
         include_str!("../../../data/attack/enterprise-tactics.tsv"),
     ),
+    (
+        crate::attack::Cues::FILE,
+        include_str!("../../../data/attack/cues.toml"),
+    ),
+    (
+        crate::attack::Patterns::FILE,
+        include_str!("../../../data/attack/patterns.toml"),
+    ),
+    (
+        crate::attack::Model::FILE,
+        include_str!("../../../data/attack/model.txt"),
+    ),
+    (
+        crate::killchain::PhaseCues::FILE,
+        include_str!("../../../data/attack/killchain.toml"),
+    ),
     (Triage::FILE, include_str!("../../../data/triage.toml")),
     (
         SeverityModel::FILE,

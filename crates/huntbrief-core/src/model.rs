@@ -168,6 +168,35 @@ pub struct TechniqueHit {
     pub tactics: Vec<String>,
     pub confidence: f32,
     pub evidence: Vec<String>,
+    /// Where each evidence sentence is, which inference layer found it and how strongly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<Evidence>,
+}
+
+/// The inference layer behind a piece of technique evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layer {
+    /// The article wrote the technique ID.
+    Id,
+    /// A curated phrase or command-line pattern.
+    Pattern,
+    /// The linear sentence model.
+    Model,
+}
+
+/// One evidence sentence of a technique.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub sentence: String,
+    /// Byte range of the sentence in the analysed text.
+    pub start: usize,
+    pub end: usize,
+    pub layer: Layer,
+    pub score: f32,
+    /// The matched text (pattern and ID layers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<String>,
 }
 
 /// Lockheed Martin kill-chain phases, declared in chain order.

@@ -1,30 +1,279 @@
-//! ATT&CK technique inference with evidence.
+//! ATT&CK technique inference with evidence, in three layers over the same sentences:
+//!
+//! 1. [`explicit`]: technique IDs the article writes, remapped through revocations;
+//! 2. [`patterns`]: curated phrases and command lines per technique;
+//! 3. [`linear`]: a hashed n-gram logistic model per technique with a learned
+//!    document-level combiner.
+//!
+//! [`cues`] decides first which sentences count (not mitigation advice, reference lists,
+//! or denials). A technique is emitted when one layer is sure or two agree, and always
+//! with the sentences that show it. Names are current (`Parent: Sub`).
 
+pub mod cues;
+pub mod eval;
+pub mod explicit;
+pub mod features;
 pub mod import;
+pub mod linear;
+pub mod matcher;
+pub mod patterns;
 pub mod table;
+pub mod train;
 
+use std::collections::BTreeMap;
+
+pub use cues::{Cues, Polarity, Sentence};
+pub use linear::Model;
+pub use patterns::Patterns;
 pub use table::Table;
 
-use crate::kb::KbError;
-use crate::model::TechniqueHit;
+use crate::kb::{EMBEDDED, KbError};
+use crate::model::{Evidence, Layer, TechniqueHit};
+use crate::text::collapse_whitespace;
 
-/// Everything the technique stage knows: the technique table.
+/// Everything the technique stage knows.
 #[derive(Debug)]
 pub struct AttackKb {
     pub table: Table,
+    pub cues: Cues,
+    pub patterns: Patterns,
+    pub model: Model,
+    /// Narrative cues of kill-chain phases.
+    pub phases: crate::killchain::PhaseCues,
 }
 
 impl AttackKb {
-    pub const FILES: [&'static str; 2] = [Table::FILE, Table::TACTICS_FILE];
+    pub const FILES: [&'static str; 6] = [
+        Table::FILE,
+        Table::TACTICS_FILE,
+        Cues::FILE,
+        Patterns::FILE,
+        Model::FILE,
+        crate::killchain::PhaseCues::FILE,
+    ];
 
     pub fn parse(source: impl Fn(&'static str) -> String) -> Result<Self, KbError> {
+        let table = Table::parse(&source(Table::FILE), &source(Table::TACTICS_FILE))?;
+        let cues = Cues::parse(&source(Cues::FILE))?;
+        let patterns = Patterns::parse(&source(Patterns::FILE), &table, &cues)?;
+        let model = Model::parse(&source(Model::FILE))?;
+        let phases = crate::killchain::PhaseCues::parse(&source(crate::killchain::PhaseCues::FILE), &cues)?;
+        for c in &model.classes {
+            if table.normalize(&c.id) != Some(c.id.as_str()) {
+                return Err(KbError::invalid(
+                    Model::FILE,
+                    format!("class {} is not a current technique", c.id),
+                ));
+            }
+        }
         Ok(Self {
-            table: Table::parse(&source(Table::FILE), &source(Table::TACTICS_FILE))?,
+            table,
+            cues,
+            patterns,
+            model,
+            phases,
         })
+    }
+
+    /// The built-in knowledge (panics only if the shipped files are broken, which the
+    /// schema tests rule out).
+    pub fn embedded() -> Self {
+        Self::parse(|name| EMBEDDED.get(name).unwrap_or_default().to_owned())
+            .expect("embedded ATT&CK data files are valid")
     }
 }
 
-/// The techniques `text` describes, each with its evidence sentences.
-pub fn infer(_text: &str, _kb: &AttackKb) -> Vec<TechniqueHit> {
-    Vec::new()
+/// Which layers take part (all, for briefings; the evaluation switches them one by one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layers {
+    pub ids: bool,
+    pub patterns: bool,
+    pub model: bool,
 }
+
+impl Layers {
+    pub const ALL: Self = Self {
+        ids: true,
+        patterns: true,
+        model: true,
+    };
+}
+
+/// A pattern at or above this score is sure on its own; weaker ones need a second
+/// sentence or another layer.
+const STRONG_PATTERN: f32 = 0.8;
+/// Hedged sentences ("could", "may") count at this fraction of their score.
+const HEDGE_FACTOR: f32 = 0.6;
+/// Fraction of the model threshold at which the model supports another layer's weak hit.
+const SUPPORT_FACTOR: f32 = 0.5;
+/// At most this many evidence sentences per technique.
+const MAX_EVIDENCE: usize = 3;
+/// A model sentence is shown as evidence from this probability.
+const MODEL_EVIDENCE: f32 = 0.2;
+
+/// The techniques `text` describes, each with its evidence sentences.
+pub fn infer(text: &str, kb: &AttackKb) -> Vec<TechniqueHit> {
+    infer_layers(text, kb, Layers::ALL)
+}
+
+#[derive(Default)]
+struct Found {
+    /// Strongest reason to emit, 0..1, per layer.
+    id_strong: bool,
+    id_weak: bool,
+    pattern_strong: bool,
+    pattern_sentences: Vec<usize>,
+    pattern_best: f32,
+    model_p: f32,
+    model_emit: bool,
+    evidence: Vec<Evidence>,
+}
+
+pub fn infer_layers(text: &str, kb: &AttackKb, layers: Layers) -> Vec<TechniqueHit> {
+    let sents = kb.cues.sentences(text);
+    let mut found: BTreeMap<String, Found> = BTreeMap::new();
+    let sentence_text = |i: usize| collapse_whitespace(&text[sents[i].range.clone()]);
+    let evidence = |i: usize, layer: Layer, score: f32, matched: Option<String>| Evidence {
+        sentence: sentence_text(i),
+        start: sents[i].range.start,
+        end: sents[i].range.end,
+        layer,
+        score,
+        matched,
+    };
+
+    if layers.ids {
+        for h in explicit::find(text, &sents, &kb.table) {
+            let f = found.entry(h.id.clone()).or_default();
+            f.id_strong |= h.descriptive;
+            f.id_weak = true;
+            let score = if h.descriptive { 0.9 } else { 0.5 };
+            f.evidence.push(evidence(
+                h.sentence,
+                Layer::Id,
+                score,
+                Some(text[h.range.clone()].to_owned()),
+            ));
+        }
+    }
+    if layers.patterns {
+        for h in kb.patterns.hits(text, &sents, &kb.cues) {
+            if h.polarity > Polarity::Hedged || sents[h.sentence].no_claim {
+                continue;
+            }
+            let score = if h.polarity == Polarity::Hedged {
+                h.score * HEDGE_FACTOR
+            } else {
+                h.score
+            };
+            let f = found.entry(h.id.clone()).or_default();
+            f.pattern_strong |= score >= STRONG_PATTERN;
+            if !f.pattern_sentences.contains(&h.sentence) {
+                f.pattern_sentences.push(h.sentence);
+            }
+            f.pattern_best = f.pattern_best.max(score);
+            f.evidence.push(evidence(
+                h.sentence,
+                Layer::Pattern,
+                score,
+                Some(text[h.range.clone()].to_owned()),
+            ));
+        }
+    }
+    if layers.model && !kb.model.classes.is_empty() {
+        let probs = sentence_probabilities(text, &sents, &kb.model);
+        for (c, class) in kb.model.classes.iter().enumerate() {
+            let col: Vec<f32> = probs.iter().map(|(_, p)| p[c]).collect();
+            let q = kb.model.doc_probability(c, &col);
+            let emit = q >= kb.model.threshold;
+            let support = q >= kb.model.threshold * SUPPORT_FACTOR;
+            if !emit && !support && !found.contains_key(&class.id) {
+                continue;
+            }
+            let f = found.entry(class.id.clone()).or_default();
+            f.model_p = q;
+            f.model_emit = emit;
+            let mut best: Vec<(usize, f32)> = probs
+                .iter()
+                .map(|(i, p)| (*i, p[c]))
+                .filter(|(_, p)| *p >= MODEL_EVIDENCE)
+                .collect();
+            best.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            if best.is_empty() && emit {
+                // The combiner may fire on diffuse evidence; show the best sentence anyway.
+                if let Some((i, p)) = probs
+                    .iter()
+                    .map(|(i, p)| (*i, p[c]))
+                    .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+                {
+                    best.push((i, p));
+                }
+            }
+            for (i, p) in best.into_iter().take(MAX_EVIDENCE) {
+                f.evidence.push(evidence(i, Layer::Model, p, None));
+            }
+        }
+    }
+
+    let mut out = Vec::new();
+    for (id, f) in found {
+        let model_support = f.model_p >= kb.model.threshold * SUPPORT_FACTOR;
+        let pattern_support = !f.pattern_sentences.is_empty();
+        let emit = f.id_strong
+            || f.pattern_strong
+            || f.model_emit
+            || f.pattern_sentences.len() >= 2
+            || (f.id_weak && (pattern_support || model_support))
+            || (pattern_support && model_support);
+        if !emit || f.evidence.is_empty() {
+            continue;
+        }
+        let Some(t) = kb.table.get(&id) else { continue };
+        let mut confidence = 1.0f32;
+        if f.id_strong {
+            confidence *= 0.1;
+        } else if f.id_weak {
+            confidence *= 0.5;
+        }
+        confidence *= 1.0 - f.pattern_best;
+        confidence *= 1.0 - f.model_p;
+        let confidence = ((1.0 - confidence) * 100.0).round() / 100.0;
+        let mut details = f.evidence;
+        // Best evidence first; one entry per sentence.
+        details.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.layer.cmp(&b.layer))
+                .then(a.start.cmp(&b.start))
+        });
+        let mut seen = Vec::new();
+        details.retain(|e| {
+            let new = !seen.contains(&e.start);
+            seen.push(e.start);
+            new
+        });
+        details.truncate(MAX_EVIDENCE);
+        out.push(TechniqueHit {
+            name: kb.table.display_name(&id).unwrap_or_else(|| t.name.clone()),
+            tactics: t.tactics.clone(),
+            confidence,
+            evidence: details.iter().map(|e| e.sentence.clone()).collect(),
+            details,
+            id,
+        });
+    }
+    out
+}
+
+/// Model probabilities of the sentences that can carry a claim: (sentence index, per class).
+fn sentence_probabilities(text: &str, sents: &[Sentence], model: &Model) -> Vec<(usize, Vec<f32>)> {
+    sents
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.in_scope && !s.no_claim)
+        .map(|(i, s)| (i, model.score(&text[s.range.clone()])))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -66,6 +66,7 @@ pub fn briefing() -> Briefing {
             tactics: vec!["impact".into()],
             confidence: 0.9,
             evidence: vec!["The wiper ran vssadmin delete shadows /all /quiet.".into()],
+            details: Vec::new(),
         }],
         kill_chain: vec![Phase::Exploit, Phase::Actions],
         hunts: vec![Hunt {

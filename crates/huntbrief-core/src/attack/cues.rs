@@ -1,0 +1,342 @@
+//! What a sentence claims, and whether it is part of the story at all.
+//!
+//! * Scope: sentences under a heading such as "Mitigations", "Detection", "References" or
+//!   "About us" describe defence or the publisher, not the adversary; reference-list
+//!   lines and hunting queries neither. They are out of scope for every layer.
+//! * Polarity, per clause: "no evidence that ... dumped LSASS" (negated), "an attacker
+//!   could ..." (hedged), "organisations should disable ..." (advice).
+//!
+//! The cue lists live in `data/attack/cues.toml`, each checked against its own examples.
+
+use std::ops::Range;
+
+use regex::{Regex, RegexSet};
+use serde::Deserialize;
+
+use super::matcher::Phrases;
+use crate::kb::KbError;
+use crate::text::sentences;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Polarity {
+    /// The text says it happened (or the malware can do it).
+    Asserted,
+    /// Possibility or speculation: "could", "may", "if an attacker".
+    Hedged,
+    /// Guidance for defenders: "should", "we recommend", "Disable ...".
+    Advice,
+    /// Denied: "no evidence", "did not", "was not observed".
+    Negated,
+}
+
+/// One sentence of the analysed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sentence {
+    pub range: Range<usize>,
+    /// False for sentences in dropped sections and reference lines.
+    pub in_scope: bool,
+    /// The strongest cue anywhere in the sentence (see [`Cues::polarity_at`] for clauses).
+    pub polarity: Polarity,
+    /// Whether every clause of the sentence is negated or advice: nothing in it is a claim.
+    pub no_claim: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CueFile {
+    negation: Vec<String>,
+    hedge: Vec<String>,
+    advice: Vec<String>,
+    /// Sentence openers that make a sentence an instruction ("Disable macros").
+    imperative: Vec<String>,
+    /// Words and marks that start a new clause.
+    clause_break: Vec<String>,
+    /// Regexes (case-insensitive, whole line) of headings that open a dropped section.
+    drop_section: Vec<String>,
+    /// Regexes of headings whose section runs to the end of the text (references, related
+    /// articles).
+    drop_tail: Vec<String>,
+    #[serde(default)]
+    check: Vec<Check>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Check {
+    text: String,
+    /// Expected polarity of the (first) sentence.
+    #[serde(default)]
+    polarity: Option<Polarity>,
+    /// Expected in_scope flags, one per sentence of `text`.
+    #[serde(default)]
+    scope: Option<Vec<bool>>,
+}
+
+#[derive(Debug)]
+pub struct Cues {
+    negation: Phrases,
+    hedge: Phrases,
+    advice: Phrases,
+    imperative: Phrases,
+    clause_break: Phrases,
+    drop_section: RegexSet,
+    drop_tail: RegexSet,
+    url: Regex,
+}
+
+/// Headings are short; longer lines are prose.
+const HEADING_MAX_WORDS: usize = 9;
+
+impl Cues {
+    pub const FILE: &'static str = "attack/cues.toml";
+
+    pub fn parse(source: &str) -> Result<Self, KbError> {
+        let file: CueFile = toml::from_str(source).map_err(|e| KbError::parse(Self::FILE, e))?;
+        let bad = |m: String| KbError::invalid(Self::FILE, m);
+        let heading_set = |list: &[String]| {
+            RegexSet::new(
+                list.iter()
+                    .map(|r| format!(r"(?i)^(?:#+\s*)?(?:\d+(?:\.\d+)*[.)]?\s+)?(?:{r})\s*:?$")),
+            )
+            .map_err(|e| bad(e.to_string()))
+        };
+        let drop_section = heading_set(&file.drop_section)?;
+        let drop_tail = heading_set(&file.drop_tail)?;
+        let cues = Self {
+            negation: Phrases::new(&file.negation).map_err(bad)?,
+            hedge: Phrases::new(&file.hedge).map_err(bad)?,
+            advice: Phrases::new(&file.advice).map_err(bad)?,
+            imperative: Phrases::new(&file.imperative).map_err(bad)?,
+            clause_break: Phrases::new(&file.clause_break).map_err(bad)?,
+            drop_section,
+            drop_tail,
+            url: Regex::new(r"(?i)\b(?:https?|hxxps?)://\S+|\bwww\.\S+").map_err(|e| bad(e.to_string()))?,
+        };
+        for c in &file.check {
+            let got = cues.sentences(&c.text);
+            if let Some(want) = c.polarity {
+                let first = got.first().map(|s| s.polarity);
+                if first != Some(want) {
+                    return Err(bad(format!(
+                        "check {:?}: polarity {first:?}, want {want:?}",
+                        c.text
+                    )));
+                }
+            }
+            if let Some(want) = &c.scope {
+                let flags: Vec<bool> = got.iter().map(|s| s.in_scope).collect();
+                if &flags != want {
+                    return Err(bad(format!(
+                        "check {:?}: scope {flags:?}, want {want:?}",
+                        c.text
+                    )));
+                }
+            }
+        }
+        Ok(cues)
+    }
+
+    /// The sentences of `text` with their scope and polarity.
+    pub fn sentences(&self, text: &str) -> Vec<Sentence> {
+        let dropped = self.dropped_lines(text);
+        sentences(text)
+            .into_iter()
+            .map(|range| {
+                let s = &text[range.clone()];
+                let in_scope = !dropped.iter().any(|d| d.start <= range.start && range.start < d.end)
+                    && !self.is_reference(s);
+                let clauses = self.clauses(s);
+                let pols: Vec<Polarity> = clauses.iter().map(|c| self.clause_polarity(s, c)).collect();
+                let mut polarity = pols.iter().copied().max().unwrap_or(Polarity::Asserted);
+                if self.is_imperative(s) {
+                    polarity = polarity.max(Polarity::Advice);
+                }
+                let no_claim = polarity >= Polarity::Advice
+                    && (self.is_imperative(s) || pols.iter().all(|p| *p >= Polarity::Advice));
+                Sentence {
+                    range,
+                    in_scope,
+                    polarity,
+                    no_claim,
+                }
+            })
+            .collect()
+    }
+
+    /// The polarity of the clause of `sentence` that contains byte range `at`: what a
+    /// phrase match there asserts. Advice anywhere governs the whole sentence.
+    pub fn polarity_at(&self, sentence: &str, at: &Range<usize>) -> Polarity {
+        let clause = self
+            .clauses(sentence)
+            .into_iter()
+            .find(|c| c.start <= at.start && at.start < c.end)
+            .unwrap_or(0..sentence.len());
+        let mut p = self.clause_polarity(sentence, &clause);
+        if self.is_imperative(sentence) || self.advice.is_match(sentence) {
+            p = p.max(Polarity::Advice);
+        }
+        p
+    }
+
+    fn clause_polarity(&self, sentence: &str, clause: &Range<usize>) -> Polarity {
+        let c = &sentence[clause.clone()];
+        if self.negation.is_match(c) {
+            Polarity::Negated
+        } else if self.advice.is_match(c) {
+            Polarity::Advice
+        } else if self.hedge.is_match(c) {
+            Polarity::Hedged
+        } else {
+            Polarity::Asserted
+        }
+    }
+
+    fn clauses(&self, s: &str) -> Vec<Range<usize>> {
+        let mut cuts: Vec<usize> = self.clause_break.matches(s).map(|(_, r)| r.start).collect();
+        cuts.extend(s.match_indices(';').map(|(i, _)| i));
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut out = Vec::with_capacity(cuts.len() + 1);
+        let mut start = 0;
+        for c in cuts {
+            if c > start {
+                out.push(start..c);
+                start = c;
+            }
+        }
+        out.push(start..s.len());
+        out
+    }
+
+    fn is_imperative(&self, s: &str) -> bool {
+        let body = s.trim_start_matches(|c: char| !c.is_alphanumeric());
+        self.imperative
+            .matches(body)
+            .any(|(_, r)| r.start == 0)
+    }
+
+    /// Citation and link lines: mostly URL, or `[1] ...`.
+    fn is_reference(&self, s: &str) -> bool {
+        let url_len: usize = self.url.find_iter(s).map(|m| m.len()).sum();
+        let t = s.trim_start();
+        let numbered = t.starts_with('[')
+            && t[1..]
+                .split_once(']')
+                .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        url_len * 2 > s.len() || (numbered && url_len > 0)
+    }
+
+    /// Byte ranges of dropped sections: from a dropping heading to the next heading.
+    fn dropped_lines(&self, text: &str) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut open: Option<usize> = None;
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let start = offset;
+            offset += line.len();
+            let t = line.trim();
+            if t.is_empty() || !self.looks_like_heading(t) {
+                continue;
+            }
+            if self.drop_tail.is_match(t) {
+                out.push(open.unwrap_or(start)..text.len());
+                return out;
+            }
+            let drops = self.drop_section.is_match(t);
+            match (open, drops) {
+                (None, true) => open = Some(start),
+                (Some(s), false) => {
+                    out.push(s..start);
+                    open = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = open {
+            out.push(s..text.len());
+        }
+        out
+    }
+
+    fn looks_like_heading(&self, line: &str) -> bool {
+        let words = line.split_whitespace().count();
+        let first = line.trim_start_matches('#').trim_start().chars().next();
+        words <= HEADING_MAX_WORDS
+            && !line.ends_with(['.', ',', ';', '!', '?'])
+            && first.is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+            && !self.is_imperative(line)
+            && line.chars().any(char::is_alphabetic)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kb::EMBEDDED;
+
+    fn cues() -> Cues {
+        Cues::parse(EMBEDDED.get(Cues::FILE).unwrap()).unwrap()
+    }
+
+    fn polarity(s: &str) -> Polarity {
+        cues().sentences(s)[0].polarity
+    }
+
+    #[test]
+    fn embedded_cues_pass_their_checks_and_reject_bad_files() {
+        let c = cues();
+        assert!(c.negation.len() > 10 && c.advice.len() > 10);
+        assert!(Cues::parse("negation = []").is_err());
+        let base = "negation=['no']\nhedge=['may']\nadvice=['should']\nimperative=['disable']\nclause_break=['but']\ndrop_section=['mitigations']\ndrop_tail=['references']\n";
+        assert!(Cues::parse(base).is_ok());
+        assert!(Cues::parse(&base.replace("['mitigations']", "['(']")).is_err());
+        let failing = format!("{base}[[check]]\ntext='It may run.'\npolarity='negated'\n");
+        assert!(Cues::parse(&failing).is_err());
+    }
+
+    #[test]
+    fn polarity_of_sentences() {
+        assert_eq!(polarity("The actor dumped LSASS with procdump."), Polarity::Asserted);
+        assert_eq!(
+            polarity("We found no evidence that the actor dumped LSASS."),
+            Polarity::Negated
+        );
+        assert_eq!(
+            polarity("An attacker could exploit the flaw to run code."),
+            Polarity::Hedged
+        );
+        assert_eq!(
+            polarity("Organizations should disable macros in Office files."),
+            Polarity::Advice
+        );
+        assert_eq!(polarity("Disable PowerShell for standard users."), Polarity::Advice);
+    }
+
+    #[test]
+    fn negation_is_per_clause() {
+        let c = cues();
+        let s = "The loader did not use PowerShell, but it created a scheduled task.";
+        assert_eq!(c.polarity_at(s, &(23..33)), Polarity::Negated);
+        let task = s.find("scheduled").unwrap();
+        assert_eq!(c.polarity_at(s, &(task..task + 9)), Polarity::Asserted);
+        assert!(!c.sentences(s)[0].no_claim);
+        assert!(c.sentences("The sample did not contact any server.")[0].no_claim);
+    }
+
+    #[test]
+    fn dropped_sections_and_reference_lines() {
+        let c = cues();
+        let text = "Attack\nThe actor ran schtasks to persist.\nMitigations\nMonitor schtasks /create events on hosts.\nBlock macros from the internet.\nTimeline\nThe actor returned in May.\nReferences\n[1] https://example.com/report";
+        let scope: Vec<(bool, &str)> = c
+            .sentences(text)
+            .into_iter()
+            .map(|s| (s.in_scope, &text[s.range]))
+            .collect();
+        let kept: Vec<&str> = scope.iter().filter(|x| x.0).map(|x| x.1).collect();
+        assert_eq!(
+            kept,
+            ["Attack", "The actor ran schtasks to persist.", "Timeline", "The actor returned in May."]
+        );
+    }
+}
