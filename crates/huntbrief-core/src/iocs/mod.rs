@@ -200,4 +200,6 @@ impl<'a> Evidence<'a> {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

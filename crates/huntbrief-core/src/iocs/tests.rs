@@ -396,3 +396,46 @@ fn nothing_in_plain_prose() {
         "{found:?}"
     );
 }
+
+#[test]
+fn hostile_inputs_stay_linear() {
+    let patterns = [
+        "[.]",
+        "a.",
+        "@",
+        "a@",
+        "://",
+        "http://",
+        "hxxp[://]",
+        "(",
+        "[",
+        "1.",
+        "1:",
+        ":",
+        "%3a%2f%2f",
+        "aHR0cHM6Ly9",
+        "\\",
+        "C:\\",
+        "HKLM\\",
+        "0",
+        "a",
+        "AS ",
+        " dot ",
+        "\u{200b}",
+        "-dot-",
+        "x.com/",
+        "[at]",
+    ];
+    for p in patterns {
+        let text = p.repeat(200_000 / p.len());
+        let t0 = std::time::Instant::now();
+        let found = all(&text);
+        let took = t0.elapsed();
+        assert!(
+            took.as_secs() < 5,
+            "{p:?} x{}: {took:?}",
+            text.len() / p.len()
+        );
+        assert!(found.len() <= text.len());
+    }
+}

@@ -33,7 +33,7 @@ fn b58_decode<const N: usize>(s: &str) -> Option<[u8; N]> {
 
 /// A legacy (P2PKH `1…`, P2SH `3…`) or SegWit (`bc1…`) Bitcoin address.
 pub(crate) fn btc(s: &str) -> bool {
-    if s.len() >= 14 && s[..3].eq_ignore_ascii_case("bc1") {
+    if s.len() >= 14 && s.as_bytes()[..3].eq_ignore_ascii_case(b"bc1") {
         return bech32(s);
     }
     if !(26..=35).contains(&s.len()) || !matches!(s.as_bytes()[0], b'1' | b'3') {
