@@ -33,10 +33,19 @@ impl Cues {
             for p in list {
                 Regex::new(p).map_err(|e| format!("bad pattern {p:?}: {e}"))?;
             }
-            let alternation = list.iter().map(|p| format!("(?:{p})")).collect::<Vec<_>>().join("|");
-            Regex::new(&format!(r"{flags}\b(?:{alternation})\b")).map(Some).map_err(|e| e.to_string())
+            let alternation = list
+                .iter()
+                .map(|p| format!("(?:{p})"))
+                .collect::<Vec<_>>()
+                .join("|");
+            Regex::new(&format!(r"{flags}\b(?:{alternation})\b"))
+                .map(Some)
+                .map_err(|e| e.to_string())
         };
-        Ok(Self { insensitive: build(phrases, "(?i)")?, sensitive: build(terms, "")? })
+        Ok(Self {
+            insensitive: build(phrases, "(?i)")?,
+            sensitive: build(terms, "")?,
+        })
     }
 
     /// Every match in `text`, in order.
@@ -52,7 +61,9 @@ impl Cues {
 
     /// The first match not denied or hedged in its clause.
     pub fn find_affirmed(&self, text: &str) -> Option<Range<usize>> {
-        self.find_all(text).into_iter().find(|m| !is_negated(text, m.start))
+        self.find_all(text)
+            .into_iter()
+            .find(|m| !is_negated(text, m.start))
     }
 }
 
@@ -64,7 +75,9 @@ pub fn is_negated(text: &str, at: usize) -> bool {
         from += 1;
     }
     let before = &text[from..at];
-    let clause_start = before.rfind(['.', '!', '?', ';', '\n']).map_or(0, |i| i + 1);
+    let clause_start = before
+        .rfind(['.', '!', '?', ';', '\n'])
+        .map_or(0, |i| i + 1);
     NEGATION.is_match(&before[clause_start..])
 }
 
@@ -80,23 +93,48 @@ mod tests {
     #[test]
     fn matches_whole_words_only() {
         let c = cues(&["rce", "force"], &["APT\\d*"]);
-        assert!(c.find_all("Open source code captures the adaptive workforce").is_empty());
-        assert!(c.find_all("the apt reply").is_empty(), "terms are case-sensitive");
+        assert!(
+            c.find_all("Open source code captures the adaptive workforce")
+                .is_empty()
+        );
+        assert!(
+            c.find_all("the apt reply").is_empty(),
+            "terms are case-sensitive"
+        );
         assert_eq!(c.find_all("APT29 used an RCE").len(), 2);
     }
 
     #[test]
     fn negation_and_hedging_deny_a_cue_in_their_clause() {
         let c = cues(&["exploited in the wild"], &[]);
-        assert!(c.find_affirmed("There is no evidence the flaw was exploited in the wild.").is_none());
-        assert!(c.find_affirmed("The bug could be exploited in the wild.").is_none());
-        assert!(c.find_affirmed("Microsoft hasn't seen it exploited in the wild.").is_none());
-        assert!(c.find_affirmed("No patch exists. The flaw is exploited in the wild.").is_some());
-        assert!(c.find_affirmed("CISA says the flaw is exploited in the wild.").is_some());
+        assert!(
+            c.find_affirmed("There is no evidence the flaw was exploited in the wild.")
+                .is_none()
+        );
+        assert!(
+            c.find_affirmed("The bug could be exploited in the wild.")
+                .is_none()
+        );
+        assert!(
+            c.find_affirmed("Microsoft hasn't seen it exploited in the wild.")
+                .is_none()
+        );
+        assert!(
+            c.find_affirmed("No patch exists. The flaw is exploited in the wild.")
+                .is_some()
+        );
+        assert!(
+            c.find_affirmed("CISA says the flaw is exploited in the wild.")
+                .is_some()
+        );
     }
 
     #[test]
     fn bad_patterns_are_reported() {
-        assert!(Cues::new(&["(".to_string()], &[]).unwrap_err().contains("bad pattern"));
+        assert!(
+            Cues::new(&["(".to_string()], &[])
+                .unwrap_err()
+                .contains("bad pattern")
+        );
     }
 }

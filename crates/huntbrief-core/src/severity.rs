@@ -135,40 +135,71 @@ impl SeverityModel {
     pub const FILE: &'static str = "severity.toml";
 
     pub fn parse(source: &str) -> Result<Self, KbError> {
-        let file: SeverityFile = toml::from_str(source).map_err(|e| KbError::parse(Self::FILE, e))?;
+        let file: SeverityFile =
+            toml::from_str(source).map_err(|e| KbError::parse(Self::FILE, e))?;
         let s = &file.scale;
         if !(s.crit > s.high && s.high > s.med && s.med > 0) {
-            return Err(KbError::invalid(Self::FILE, "scale must be CRIT > HIGH > MED > 0".into()));
+            return Err(KbError::invalid(
+                Self::FILE,
+                "scale must be CRIT > HIGH > MED > 0".into(),
+            ));
         }
         let mut factors = Vec::new();
         for f in file.factor {
             let test = match f.from {
                 Some(c) if f.phrases.is_empty() && f.terms.is_empty() => Test::Computed(c),
                 Some(_) => {
-                    return Err(KbError::invalid(Self::FILE, format!("factor {} is computed; it takes no patterns", f.id)));
+                    return Err(KbError::invalid(
+                        Self::FILE,
+                        format!("factor {} is computed; it takes no patterns", f.id),
+                    ));
                 }
                 None if f.phrases.is_empty() && f.terms.is_empty() => {
-                    return Err(KbError::invalid(Self::FILE, format!("factor {} has no patterns", f.id)));
+                    return Err(KbError::invalid(
+                        Self::FILE,
+                        format!("factor {} has no patterns", f.id),
+                    ));
                 }
                 None => Test::Cues {
-                    cues: Cues::new(&f.phrases, &f.terms).map_err(|e| KbError::invalid(Self::FILE, format!("factor {}: {e}", f.id)))?,
+                    cues: Cues::new(&f.phrases, &f.terms).map_err(|e| {
+                        KbError::invalid(Self::FILE, format!("factor {}: {e}", f.id))
+                    })?,
                     negatable: f.negatable,
                 },
             };
             if factors.iter().any(|x: &Factor| x.id == f.id) {
-                return Err(KbError::invalid(Self::FILE, format!("duplicate factor {}", f.id)));
+                return Err(KbError::invalid(
+                    Self::FILE,
+                    format!("duplicate factor {}", f.id),
+                ));
             }
-            factors.push(Factor { id: f.id, points: f.points, reason: f.reason, test });
+            factors.push(Factor {
+                id: f.id,
+                points: f.points,
+                reason: f.reason,
+                test,
+            });
         }
         for a in &file.activity_factors {
             if !factors.iter().any(|f| &f.id == a) {
-                return Err(KbError::invalid(Self::FILE, format!("activity factor {a} is not a factor")));
+                return Err(KbError::invalid(
+                    Self::FILE,
+                    format!("activity factor {a} is not a factor"),
+                ));
             }
         }
         for kind in file.kind_points.keys() {
-            Kind::parse(kind).ok_or_else(|| KbError::invalid(Self::FILE, format!("unknown kind {kind:?} in kind_points")))?;
+            Kind::parse(kind).ok_or_else(|| {
+                KbError::invalid(Self::FILE, format!("unknown kind {kind:?} in kind_points"))
+            })?;
         }
-        Ok(Self { scale: file.scale, activity: file.activity_factors, kind_points: file.kind_points, factors, cvss: file.cvss })
+        Ok(Self {
+            scale: file.scale,
+            activity: file.activity_factors,
+            kind_points: file.kind_points,
+            factors,
+            cvss: file.cvss,
+        })
     }
 
     pub fn assess(&self, facts: &Facts<'_>) -> Assessment {
@@ -177,7 +208,12 @@ impl SeverityModel {
         let mut parts = Vec::new();
         for f in &self.factors {
             if let Some((points, evidence)) = self.apply(f, &text, facts) {
-                parts.push(ScorePart { factor: f.id.clone(), points, reason: f.reason.clone(), evidence });
+                parts.push(ScorePart {
+                    factor: f.id.clone(),
+                    points,
+                    reason: f.reason.clone(),
+                    evidence,
+                });
             }
         }
         let kind = facts.kind.kind;
@@ -209,15 +245,27 @@ impl SeverityModel {
             });
         }
         if reasons.is_empty() {
-            reasons.push("No exploitation, impact, breadth or indicator evidence was found in the text.".to_owned());
+            reasons.push(
+                "No exploitation, impact, breadth or indicator evidence was found in the text."
+                    .to_owned(),
+            );
         }
-        Assessment { severity, reasons, score, parts }
+        Assessment {
+            severity,
+            reasons,
+            score,
+            parts,
+        }
     }
 
     fn apply(&self, f: &Factor, text: &str, facts: &Facts<'_>) -> Option<(u32, String)> {
         match &f.test {
             Test::Cues { cues, negatable } => {
-                let m = if *negatable { cues.find_affirmed(text) } else { cues.find_all(text).into_iter().next() }?;
+                let m = if *negatable {
+                    cues.find_affirmed(text)
+                } else {
+                    cues.find_all(text).into_iter().next()
+                }?;
                 Some((f.points, sentence_at(text, m.start).to_owned()))
             }
             Test::Computed(Computed::Kev) => {
@@ -244,12 +292,15 @@ impl SeverityModel {
                 Some((points + f.points, format!("CVSS {score:.1} — {evidence}")))
             }
             Test::Computed(Computed::Iocs) => {
-                let n = facts.iocs.iter().filter(|i| i.fidelity == crate::Fidelity::High).count();
+                let n = facts
+                    .iocs
+                    .iter()
+                    .filter(|i| i.fidelity == crate::Fidelity::High)
+                    .count();
                 (n > 0).then(|| (f.points, format!("{n} high-fidelity indicator(s)")))
             }
-            Test::Computed(Computed::Hunts) => {
-                (!facts.hunts.is_empty()).then(|| (f.points, format!("{} use case(s)", facts.hunts.len())))
-            }
+            Test::Computed(Computed::Hunts) => (!facts.hunts.is_empty())
+                .then(|| (f.points, format!("{} use case(s)", facts.hunts.len()))),
             Test::Computed(Computed::Techniques) => (!facts.techniques.is_empty())
                 .then(|| (f.points, format!("{} technique(s)", facts.techniques.len()))),
         }
@@ -308,12 +359,40 @@ mod tests {
     #[test]
     fn schema_is_checked() {
         let ok = "activity_factors = []\n[scale]\nCRIT = 70\nHIGH = 45\nMED = 20\n[kind_points]\ncampaign = 1\n[cvss]\ncritical_from = 9.0\ncritical_points = 1\nhigh_from = 7.0\nhigh_points = 1\n";
-        assert!(SeverityModel::parse(&format!("{ok}[[factor]]\nid = 'a'\npoints = 1\nreason = 'r'\nphrases = ['x']\nterms = []")).is_ok());
-        assert!(SeverityModel::parse(&format!("{ok}[[factor]]\nid = 'a'\npoints = 1\nreason = 'r'\nphrases = []\nterms = []")).is_err(), "no patterns");
-        assert!(SeverityModel::parse(&format!("{ok}[[factor]]\nid = 'a'\npoints = 1\nreason = 'r'\nfrom = 'kev'\nphrases = ['x']")).is_err(), "computed with patterns");
-        assert!(SeverityModel::parse(&ok.replace("campaign", "rumour")).is_err(), "unknown kind");
-        assert!(SeverityModel::parse(&ok.replace("CRIT = 70", "CRIT = 10")).is_err(), "scale order");
-        assert!(SeverityModel::parse(&ok.replace("activity_factors = []", "activity_factors = ['nope']")).is_err());
+        assert!(
+            SeverityModel::parse(&format!(
+                "{ok}[[factor]]\nid = 'a'\npoints = 1\nreason = 'r'\nphrases = ['x']\nterms = []"
+            ))
+            .is_ok()
+        );
+        assert!(
+            SeverityModel::parse(&format!(
+                "{ok}[[factor]]\nid = 'a'\npoints = 1\nreason = 'r'\nphrases = []\nterms = []"
+            ))
+            .is_err(),
+            "no patterns"
+        );
+        assert!(
+            SeverityModel::parse(&format!(
+                "{ok}[[factor]]\nid = 'a'\npoints = 1\nreason = 'r'\nfrom = 'kev'\nphrases = ['x']"
+            ))
+            .is_err(),
+            "computed with patterns"
+        );
+        assert!(
+            SeverityModel::parse(&ok.replace("campaign", "rumour")).is_err(),
+            "unknown kind"
+        );
+        assert!(
+            SeverityModel::parse(&ok.replace("CRIT = 70", "CRIT = 10")).is_err(),
+            "scale order"
+        );
+        assert!(
+            SeverityModel::parse(
+                &ok.replace("activity_factors = []", "activity_factors = ['nope']")
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -328,14 +407,23 @@ mod tests {
         ] {
             assert_eq!(highest_cvss(text).map(|(s, _)| s), Some(score), "{text}");
         }
-        assert_eq!(highest_cvss("CVSS 42.0 is not a score, nor is CVSS 0.0."), None);
-        assert_eq!(highest_cvss("Two flaws, CVSS 5.3 and CVSS 9.0.").map(|(s, _)| s), Some(9.0));
+        assert_eq!(
+            highest_cvss("CVSS 42.0 is not a score, nor is CVSS 0.0."),
+            None
+        );
+        assert_eq!(
+            highest_cvss("Two flaws, CVSS 5.3 and CVSS 9.0.").map(|(s, _)| s),
+            Some(9.0)
+        );
     }
 
     #[test]
     fn factors_need_whole_words() {
         let m = model();
-        let kind = Classified { kind: Kind::Other, evidence: String::new() };
+        let kind = Classified {
+            kind: Kind::Other,
+            evidence: String::new(),
+        };
         let kev = HashSet::new();
         let a = m.assess(&Facts {
             title: "Open source capture tools adapt to the workforce",

@@ -29,7 +29,12 @@ struct CueList {
 }
 
 /// Kinds that describe threat activity; they win ties against the others.
-const THREAT_KINDS: [Kind; 4] = [Kind::Campaign, Kind::Vulnerability, Kind::Breach, Kind::LawEnforcement];
+const THREAT_KINDS: [Kind; 4] = [
+    Kind::Campaign,
+    Kind::Vulnerability,
+    Kind::Breach,
+    Kind::LawEnforcement,
+];
 
 /// The compiled kind cues.
 #[derive(Debug)]
@@ -56,15 +61,25 @@ impl Triage {
         let file: TriageFile = toml::from_str(source).map_err(|e| KbError::parse(Self::FILE, e))?;
         let mut kinds = Vec::new();
         for (name, list) in file.kind {
-            let kind = Kind::parse(&name).ok_or_else(|| KbError::invalid(Self::FILE, format!("unknown kind {name:?}")))?;
+            let kind = Kind::parse(&name)
+                .ok_or_else(|| KbError::invalid(Self::FILE, format!("unknown kind {name:?}")))?;
             if kind == Kind::Other {
-                return Err(KbError::invalid(Self::FILE, "`other` is what no cue matches; it has no cues".into()));
+                return Err(KbError::invalid(
+                    Self::FILE,
+                    "`other` is what no cue matches; it has no cues".into(),
+                ));
             }
             let cues = Cues::new(&list.phrases, &list.terms)
                 .map_err(|e| KbError::invalid(Self::FILE, format!("kind {name}: {e}")))?;
             kinds.push((kind, cues));
         }
-        Ok(Self { title_weight: file.title_weight, framing_weight: file.framing_weight, body_chars: file.body_chars, body_cap: file.body_cap, kinds })
+        Ok(Self {
+            title_weight: file.title_weight,
+            framing_weight: file.framing_weight,
+            body_chars: file.body_chars,
+            body_cap: file.body_cap,
+            kinds,
+        })
     }
 
     pub fn classify(&self, title: &str, text: &str) -> Classified {
@@ -79,10 +94,16 @@ impl Triage {
             let in_body = cues.find_all(opening);
             if *kind == Kind::Withdrawn {
                 if !in_title.is_empty() {
-                    return Classified { kind: Kind::Withdrawn, evidence: title.to_owned() };
+                    return Classified {
+                        kind: Kind::Withdrawn,
+                        evidence: title.to_owned(),
+                    };
                 }
                 if let Some(m) = in_body.first() {
-                    return Classified { kind: Kind::Withdrawn, evidence: sentence_at(opening, m.start).to_owned() };
+                    return Classified {
+                        kind: Kind::Withdrawn,
+                        evidence: sentence_at(opening, m.start).to_owned(),
+                    };
                 }
                 continue;
             }
@@ -104,14 +125,19 @@ impl Triage {
                 (true, Some(m)) => sentence_at(opening, m.start).to_owned(),
                 (true, None) => String::new(),
             };
-            let better = best.as_ref().is_none_or(|(s, t, _, _)| score > *s || (score == *s && threat && !t));
+            let better = best
+                .as_ref()
+                .is_none_or(|(s, t, _, _)| score > *s || (score == *s && threat && !t));
             if better {
                 best = Some((score, threat, *kind, evidence));
             }
         }
         match best {
             Some((_, _, kind, evidence)) => Classified { kind, evidence },
-            None => Classified { kind: Kind::Other, evidence: String::new() },
+            None => Classified {
+                kind: Kind::Other,
+                evidence: String::new(),
+            },
         }
     }
 }
@@ -138,23 +164,61 @@ mod tests {
     fn schema_rejects_unknown_kinds_fields_and_bad_patterns() {
         let base = "title_weight = 3\nframing_weight = 4\nbody_chars = 100\nbody_cap = 2\n";
         assert!(Triage::parse(&format!("{base}[kind.rumour]\nphrases = []\nterms = []")).is_err());
-        assert!(Triage::parse(&format!("{base}[kind.other]\nphrases = ['x']\nterms = []")).is_err());
-        assert!(Triage::parse(&format!("{base}[kind.tutorial]\nphrases = ['(']\nterms = []")).is_err());
-        assert!(Triage::parse(&format!("{base}colour = 1\n[kind.tutorial]\nphrases = []\nterms = []")).is_err());
-        assert!(Triage::parse(&format!("{base}[kind.tutorial]\nphrases = ['how to']\nterms = []")).is_ok());
+        assert!(
+            Triage::parse(&format!("{base}[kind.other]\nphrases = ['x']\nterms = []")).is_err()
+        );
+        assert!(
+            Triage::parse(&format!(
+                "{base}[kind.tutorial]\nphrases = ['(']\nterms = []"
+            ))
+            .is_err()
+        );
+        assert!(
+            Triage::parse(&format!(
+                "{base}colour = 1\n[kind.tutorial]\nphrases = []\nterms = []"
+            ))
+            .is_err()
+        );
+        assert!(
+            Triage::parse(&format!(
+                "{base}[kind.tutorial]\nphrases = ['how to']\nterms = []"
+            ))
+            .is_ok()
+        );
     }
 
     #[test]
     fn title_framing_beats_threat_words_in_it() {
-        assert_eq!(kind("How LiveRamp used Snyk to remediate Log4Shell", "LiveRamp's engineers rolled out the fix across 300 services."), Kind::Product);
-        assert_eq!(kind("How to install Java on macOS", "Download the installer and run it."), Kind::Tutorial);
+        assert_eq!(
+            kind(
+                "How LiveRamp used Snyk to remediate Log4Shell",
+                "LiveRamp's engineers rolled out the fix across 300 services."
+            ),
+            Kind::Product
+        );
+        assert_eq!(
+            kind(
+                "How to install Java on macOS",
+                "Download the installer and run it."
+            ),
+            Kind::Tutorial
+        );
     }
 
     #[test]
     fn framing_beats_topic_but_a_threat_report_with_body_evidence_wins() {
-        assert_eq!(kind("The state of phishing: survey of 1,000 leaders", "Our annual survey finds that phishing remains the top vector."), Kind::Commentary);
+        assert_eq!(
+            kind(
+                "The state of phishing: survey of 1,000 leaders",
+                "Our annual survey finds that phishing remains the top vector."
+            ),
+            Kind::Commentary
+        );
         let detection = "Palo Alto Networks disclosed the flaw, CVE-2024-3400, an unauthenticated remote code execution bug that is exploited in the wild; this post shows the exploitation traces and the patch.";
-        assert_eq!(kind("How to detect CVE-2024-3400 exploitation", detection), Kind::Vulnerability);
+        assert_eq!(
+            kind("How to detect CVE-2024-3400 exploitation", detection),
+            Kind::Vulnerability
+        );
     }
 
     #[test]
