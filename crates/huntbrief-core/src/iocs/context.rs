@@ -102,44 +102,43 @@ impl<'a> Context<'a> {
         while self.cursor < line_start {
             let s = self.cursor;
             let e = memchr(b'\n', &b[s..line_start]).map_or(line_start, |i| s + i);
+            self.cursor = e + 1;
             let line = self.t[s..e].trim();
+            let lb = line.as_bytes();
             // A table's header names the type of the values in its rows.
-            if is_table_line(line) {
+            let tableish = matches!(lb.first(), Some(b'|' | b'+')) || memchr(b'\t', lb).is_some();
+            if tableish && is_table_line(line) {
                 self.table_label |= has_word(line, &self.kb.ctx.ioc_words);
             } else {
                 self.table_label = false;
             }
             if line.is_empty() {
                 self.prev_blank = true;
-            } else {
-                let next_blank = {
-                    let ns = (e + 1).min(b.len());
-                    let ne = memchr(b'\n', &b[ns..]).map_or(b.len(), |i| ns + i);
-                    self.t[ns..ne].trim().is_empty()
-                };
-                let h = heading(line, self.prev_blank, next_blank);
-                if !matches!(h, Heading::Not) {
-                    let ioc = has_word(line, &self.kb.ctx.ioc_words);
-                    let refs = !ioc && has_word(line, &self.kb.ctx.reference_words);
-                    match h {
-                        Heading::Strong => {
-                            self.in_section = ioc;
-                            self.in_refs = refs;
-                        }
-                        _ if ioc => {
-                            self.in_section = true;
-                            self.in_refs = false;
-                        }
-                        _ if refs => {
-                            self.in_section = false;
-                            self.in_refs = true;
-                        }
-                        _ => {}
-                    }
-                }
-                self.prev_blank = false;
+                continue;
             }
-            self.cursor = e + 1;
+            let prev_blank = std::mem::replace(&mut self.prev_blank, false);
+            let Some(titled) = heading_shape(line) else {
+                continue;
+            };
+            let next_blank = || {
+                let ns = (e + 1).min(b.len());
+                let ne = memchr(b'\n', &b[ns..]).map_or(b.len(), |i| ns + i);
+                self.t[ns..ne].trim().is_empty()
+            };
+            let strong = line.starts_with('#')
+                || (titled && prev_blank && !line.ends_with(':') && next_blank());
+            let ioc = has_word(line, &self.kb.ctx.ioc_words);
+            let refs = !ioc && has_word(line, &self.kb.ctx.reference_words);
+            if strong {
+                self.in_section = ioc;
+                self.in_refs = refs;
+            } else if ioc {
+                self.in_section = true;
+                self.in_refs = false;
+            } else if refs {
+                self.in_section = false;
+                self.in_refs = true;
+            }
         }
     }
 
@@ -177,11 +176,25 @@ enum Heading {
 }
 
 fn heading(line: &str, prev_blank: bool, next_blank: bool) -> Heading {
+    match heading_shape(line) {
+        None => Heading::Not,
+        Some(_) if line.starts_with('#') => Heading::Strong,
+        Some(titled) if titled && prev_blank && next_blank && !line.ends_with(':') => {
+            Heading::Strong
+        }
+        Some(_) => Heading::Weak,
+    }
+}
+
+/// Whether a (trimmed) line is shaped like a heading or label: a Markdown heading, or
+/// one to eight words (a leading section number allowed) without sentence punctuation
+/// at the end; and whether it starts with a capital.
+fn heading_shape(line: &str) -> Option<bool> {
     if line.starts_with('#') {
-        return Heading::Strong;
+        return Some(true);
     }
     if line.len() > 100 || line.ends_with(['.', ',', ';', '!', '?']) {
-        return Heading::Not;
+        return None;
     }
     let mut words = 0;
     for tok in line.split_whitespace() {
@@ -190,37 +203,35 @@ fn heading(line: &str, prev_blank: bool, next_blank: bool) -> Heading {
             continue;
         }
         // Indicators and numbers are not heading words (section numbers excepted).
-        let numbering = w.bytes().all(|c| c.is_ascii_digit() || c == b'.') && words == 0;
-        if !numbering
-            && !w
-                .chars()
+        let numbering = words == 0 && w.bytes().all(|c| c.is_ascii_digit() || c == b'.');
+        let wordy = || {
+            w.chars()
                 .all(|c| c.is_alphabetic() || matches!(c, '-' | '&' | '\'' | '’'))
-        {
-            return Heading::Not;
+        };
+        if !numbering && !wordy() {
+            return None;
         }
         words += 1;
     }
     if words == 0 || words > 8 {
-        return Heading::Not;
+        return None;
     }
-    let titled = line
-        .chars()
-        .find(|c| c.is_alphabetic())
-        .is_some_and(char::is_uppercase);
-    if titled && prev_blank && next_blank && !line.ends_with(':') {
-        Heading::Strong
-    } else {
-        Heading::Weak
-    }
+    Some(
+        line.chars()
+            .find(|c| c.is_alphabetic())
+            .is_some_and(char::is_uppercase),
+    )
 }
 
 fn has_word(line: &str, words: &super::kb::FastSet<String>) -> bool {
+    // Words are ASCII letters, digits, '-' and '&' (the lists hold no other kind).
     let mut buf = [0u8; 24];
-    line.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '&'))
-        .filter(|w| !w.is_empty() && w.len() <= 24 && w.is_ascii())
+    line.as_bytes()
+        .split(|&c| !(c.is_ascii_alphanumeric() || c == b'-' || c == b'&'))
+        .filter(|w| !w.is_empty() && w.len() <= 24)
         .any(|w| {
             let lower = &mut buf[..w.len()];
-            lower.copy_from_slice(w.as_bytes());
+            lower.copy_from_slice(w);
             lower.make_ascii_lowercase();
             std::str::from_utf8(lower).is_ok_and(|l| words.contains(l))
         })
@@ -272,24 +283,31 @@ fn is_prose_word(tok: &[u8]) -> bool {
     }
 }
 
-/// The sentence around `span` within its line, at most 240 bytes each side.
+/// The sentence around `span` within its line, at most 240 bytes each side: from
+/// after the last `. `, `! ` or `? ` before it to the first such end after it.
 fn window(t: &str, line: Range<usize>, span: Range<usize>) -> Range<usize> {
     let b = t.as_bytes();
     let lo = line.start.max(span.start.saturating_sub(240));
     let hi = line.end.min(span.end + 240);
     let mut s = lo;
-    for i in (lo..span.start).rev() {
-        if i + 1 < b.len() && matches!(b[i], b'.' | b'!' | b'?') && b[i + 1] == b' ' {
+    let mut k = span.start;
+    while let Some(i) = memchr::memrchr3(b'.', b'!', b'?', &b[lo..k]) {
+        let i = lo + i;
+        if b.get(i + 1) == Some(&b' ') {
             s = i + 2;
             break;
         }
+        k = i;
     }
     let mut e = hi;
-    for i in span.end..hi {
-        if matches!(b[i], b'.' | b'!' | b'?') && (i + 1 >= b.len() || b[i + 1] == b' ') {
+    let mut k = span.end.min(hi);
+    while let Some(i) = memchr::memchr3(b'.', b'!', b'?', &b[k..hi]) {
+        let i = k + i;
+        if i + 1 >= b.len() || b[i + 1] == b' ' {
             e = i + 1;
             break;
         }
+        k = i + 1;
     }
     while !t.is_char_boundary(s) {
         s += 1;

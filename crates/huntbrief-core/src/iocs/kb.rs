@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use serde::Deserialize;
 
 use super::ranges::SpecialRanges;
@@ -121,16 +121,19 @@ impl CueSet {
             .collect();
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&pats)
             .map_err(|e| KbError::invalid(file, format!("{list}: {e}")))?;
         Ok(Self { ac, stem })
     }
 
-    /// Whether any cue occurs in `hay` as a word (or word start, for stems).
+    /// Whether any cue occurs in `hay` as a word (or word start, for stems). The
+    /// longest cue at each position is tried; a shorter one there could only match
+    /// where the longer one failed its word boundary, which the lists avoid.
     pub fn any_in(&self, hay: &str) -> bool {
         let b = hay.as_bytes();
-        self.ac.find_overlapping_iter(hay).any(|m| {
+        self.ac.find_iter(hay).any(|m| {
             let starts = m.start() == 0 || !b[m.start() - 1].is_ascii_alphanumeric();
             let ends = self.stem[m.pattern().as_usize()]
                 || m.end() == b.len()

@@ -54,7 +54,14 @@ pub fn extract(text: &str, kb: &IocKb, article_url: Option<&str>) -> Vec<Indicat
     let mut evidence = Evidence::new(text);
     // Per type, each value seen: where it was emitted, or that it failed validation.
     // Keys come from the text: keep the standard (randomly keyed) hasher here.
-    let mut seen: Vec<HashMap<String, Slot>> = vec![HashMap::new(); IocType::ALL.len()];
+    let mut per_kind = [0usize; IocType::ALL.len()];
+    for c in &cands {
+        per_kind[c.kind as usize] += 1;
+    }
+    let mut seen: Vec<HashMap<String, Slot>> = per_kind
+        .iter()
+        .map(|&n| HashMap::with_capacity(n.min(4096)))
+        .collect();
     let mut out: Vec<Indicator> = Vec::new();
     let mut prev_end = 0;
     for c in &cands {
@@ -90,7 +97,22 @@ pub fn extract(text: &str, kb: &IocKb, article_url: Option<&str>) -> Vec<Indicat
             }
             None => {
                 // Emitted values re-parse as their type and are already in plain form.
-                if !is_valid(c.kind, value) || !refang::normalize(value).unchanged() {
+                // Values built by the scanner's own parsers re-parse by construction
+                // (the property tests hold them to it); composed ones are checked.
+                let composed = matches!(
+                    c.kind,
+                    IocType::Url
+                        | IocType::Package
+                        | IocType::Filepath
+                        | IocType::Registry
+                        | IocType::Filename
+                );
+                debug_assert!(
+                    composed || is_valid(c.kind, value),
+                    "{:?} {value:?}",
+                    c.kind
+                );
+                if (composed && !is_valid(c.kind, value)) || !refang::normalize(value).unchanged() {
                     seen[k].insert(value.to_owned(), Slot::Rejected);
                     continue;
                 }
@@ -171,9 +193,10 @@ impl<'a> Evidence<'a> {
         if !(self.line.start <= offset && offset < self.line.end) {
             let mut ls = memchr::memrchr(b'\n', &b[..offset]).map_or(0, |i| i + 1);
             let mut le = memchr::memchr(b'\n', &b[offset..]).map_or(b.len(), |i| offset + i);
-            // A very long line (a minified blob) is cut to a window around the value.
-            ls = ls.max(offset.saturating_sub(2000));
-            le = le.min(offset + 2000);
+            // A long line (a paragraph, a minified blob) is cut to a window around the
+            // value; sentences are shorter than its half.
+            ls = ls.max(offset.saturating_sub(300));
+            le = le.min(offset + 300);
             while !self.text.is_char_boundary(ls) {
                 ls += 1;
             }
