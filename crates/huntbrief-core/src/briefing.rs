@@ -3,9 +3,10 @@
 use crate::identity::{briefing_id, canonical_url};
 use crate::kb::KnowledgeBase;
 use crate::model::{Article, Briefing};
+use crate::severity::Facts;
 use crate::summary::summarize;
 use crate::text::{collapse_whitespace, normalize};
-use crate::severity::Facts;
+use crate::triage::is_threat;
 use crate::{attack, hunts, iocs, killchain};
 
 /// The text every stage analyses: normalised and without page chrome.
@@ -22,8 +23,18 @@ pub fn analyze(article: &Article, kb: &KnowledgeBase) -> Briefing {
     let classified = kb.triage.classify(&title, &text);
     let kind = classified.kind;
     let iocs = iocs::extract(&text, &kb.iocs, article.url.as_deref());
-    let techniques = attack::infer(&text, &kb.attack);
-    let kill_chain = killchain::phases(&techniques, &text, &kb.attack);
+    // Tutorials, product news, opinion and withdrawn advisories describe no attack of
+    // their own: the techniques they mention are examples, not evidence.
+    let techniques = if is_threat(kind) {
+        attack::infer(&text, &kb.attack)
+    } else {
+        Vec::new()
+    };
+    let kill_chain = if is_threat(kind) {
+        killchain::phases(&techniques, &text, &kb.attack)
+    } else {
+        Vec::new()
+    };
     let id = briefing_id(article.url.as_deref(), &text);
     let hunts = hunts::select(
         &kb.hunts,

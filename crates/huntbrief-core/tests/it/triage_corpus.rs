@@ -27,7 +27,11 @@ fn corpus_covers_every_kind() {
     let cases = corpus();
     assert!(cases.len() >= 30);
     for kind in Kind::ALL {
-        assert!(cases.iter().any(|c| c.kind == kind.as_str()), "no case of kind {}", kind.as_str());
+        assert!(
+            cases.iter().any(|c| c.kind == kind.as_str()),
+            "no case of kind {}",
+            kind.as_str()
+        );
     }
 }
 
@@ -59,10 +63,29 @@ fn every_article_gets_its_kind_and_an_acceptable_severity() {
                 b.severity_reasons
             ));
         }
-        assert!(!b.severity_reasons.is_empty(), "{:?} has no reason", case.title);
-        if matches!(b.kind, Kind::Tutorial | Kind::Product | Kind::Commentary | Kind::Withdrawn) {
+        assert!(
+            !b.severity_reasons.is_empty(),
+            "{:?} has no reason",
+            case.title
+        );
+        if matches!(
+            b.kind,
+            Kind::Tutorial | Kind::Product | Kind::Commentary | Kind::Withdrawn
+        ) {
             assert_eq!(b.severity, Severity::Low, "{:?}", case.title);
+            assert!(b.techniques.is_empty(), "{:?} has techniques", case.title);
+            assert!(
+                b.kill_chain.is_empty(),
+                "{:?} has kill-chain phases",
+                case.title
+            );
+            assert!(b.hunts.is_empty(), "{:?} has hunts", case.title);
         }
     }
-    assert!(failures.is_empty(), "{} of the corpus missed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of the corpus missed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
