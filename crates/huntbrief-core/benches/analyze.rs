@@ -46,5 +46,7 @@ fn article(bytes: usize) -> Article {
 fn analyze_article(bencher: Bencher, bytes: usize) {
     let a = article(bytes);
     LazyLock::force(&KB);
-    bencher.counter(BytesCount::new(a.text.len())).bench(|| analyze(divan::black_box(&a), &KB));
+    bencher
+        .counter(BytesCount::new(a.text.len()))
+        .bench(|| analyze(divan::black_box(&a), &KB));
 }
