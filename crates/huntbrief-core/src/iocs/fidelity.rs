@@ -169,7 +169,7 @@ impl Judge<'_> {
                 }
             }
             IocType::Registry => {
-                if marked || listed || f.ioc_section {
+                if marked || listed || f.ioc_section || self.near_cue(c, f) {
                     High
                 } else {
                     Medium
@@ -183,12 +183,13 @@ impl Judge<'_> {
                     .unwrap_or("")
                     .to_lowercase();
                 let files = &self.kb.files;
-                if files.is_system(&name)
-                    || files.developer_files.contains(&name)
-                    || c.flags & scan::NO_FILE != 0
-                {
+                // A system binary is an indicator only away from its system directory
+                // (a masquerade); as a bare name it is a tool mention.
+                let system = files.is_system(&name)
+                    && (c.kind == IocType::Filename || files.in_system_dir(&c.value));
+                if system || files.developer_files.contains(&name) || c.flags & scan::NO_FILE != 0 {
                     Low
-                } else if marked || listed {
+                } else if marked || listed || self.near_cue(c, f) {
                     High
                 } else {
                     Medium

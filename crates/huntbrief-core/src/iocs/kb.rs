@@ -62,10 +62,19 @@ pub(crate) struct FileRules {
     pub ambiguous: FastMap<String, Vec<String>>,
     pub system_binaries: FastSet<String>,
     pub system_prefixes: Vec<String>,
+    pub system_dirs: Vec<String>,
     pub developer_files: FastSet<String>,
 }
 
 impl FileRules {
+    /// Whether a path (any case) is in a system directory.
+    pub fn in_system_dir(&self, path: &str) -> bool {
+        let lower = path.to_lowercase();
+        self.system_dirs
+            .iter()
+            .any(|d| lower.starts_with(d.as_str()))
+    }
+
     /// Whether a file name (lower-case) is an operating-system binary or library.
     pub fn is_system(&self, lower: &str) -> bool {
         self.system_binaries.contains(lower)
@@ -181,6 +190,7 @@ struct FilesSpec {
     ambiguous: Vec<AmbiguousSpec>,
     system_binaries: Vec<String>,
     system_prefixes: Vec<String>,
+    system_dirs: Vec<String>,
     developer_files: Vec<String>,
 }
 
@@ -446,6 +456,10 @@ impl IocKb {
                 check_list(FILES_FILE, "system_prefixes", &f.system_prefixes)?;
                 f.system_prefixes
             },
+            system_dirs: {
+                check_list(FILES_FILE, "system_dirs", &f.system_dirs)?;
+                f.system_dirs
+            },
             developer_files: set(FILES_FILE, "developer_files", f.developer_files)?,
         };
 
@@ -580,46 +594,67 @@ pub(crate) mod tests {
 
     #[test]
     fn schema_rejects_bad_entries() {
-        let with = |name: &'static str, text: &'static str| {
+        let with = |name: &'static str, text: String| {
             move |n: &'static str| {
                 if n == name {
-                    text.to_owned()
+                    text.clone()
                 } else {
                     embedded_source(n)
                 }
             }
         };
-        let bad = [
+        let benign = |domains: &str, ip: &str, hash: &str| {
+            format!(
+                "hosting=['x.com']\n[[group]]\nname='g'\nwhy='w'\ndomains=[{domains}]\n\
+                 [[ip]]\nvalue='{ip}'\nwhy='w'\n[[hash]]\nvalue='{hash}'\nwhy='w'"
+            )
+        };
+        let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+        let files = |ext: &str, tld: &str| {
+            format!(
+                "payload_extensions=['{ext}']\nsystem_binaries=['a.exe']\nsystem_prefixes=['x-']\n\
+                 system_dirs=['/x/']\ndeveloper_files=['a.js']\n[[ambiguous]]\ntld='{tld}'\nwhy='w'"
+            )
+        };
+        // Each broken file is rejected, and for the reason it was broken.
+        let bad: [(&'static str, String, &str); 9] = [
             (
                 BENIGN_FILE,
-                "hosting=['x.com']\n[[group]]\nname='g'\nwhy='w'\ndomains=['Evil.com']\n[[ip]]\nvalue='1.1.1.1'\nwhy='w'\n[[hash]]\nvalue='d41d8cd98f00b204e9800998ecf8427e'\nwhy='w'",
+                benign("'Evil.com'", "1.1.1.1", md5),
+                "lower-case",
             ),
             (
                 BENIGN_FILE,
-                "hosting=['x.com']\n[[group]]\nname='g'\nwhy='w'\ndomains=['co.uk']\n[[ip]]\nvalue='1.1.1.1'\nwhy='w'\n[[hash]]\nvalue='d41d8cd98f00b204e9800998ecf8427e'\nwhy='w'",
+                benign("'co.uk'", "1.1.1.1", md5),
+                "registrable",
             ),
+            (BENIGN_FILE, benign("'a.com'", "1.1.1", md5), "not an IP"),
             (
                 BENIGN_FILE,
-                "hosting=['x.com']\n[[group]]\nname='g'\nwhy='w'\ndomains=['a.com']\n[[ip]]\nvalue='1.1.1'\nwhy='w'\n[[hash]]\nvalue='d41d8cd98f00b204e9800998ecf8427e'\nwhy='w'",
+                benign("'a.com'", "1.1.1.1", &md5.to_uppercase()),
+                "lower-case hex",
             ),
             (
-                BENIGN_FILE,
-                "hosting=['x.com']\n[[group]]\nname='g'\nwhy='w'\ndomains=['a.com']\n[[ip]]\nvalue='1.1.1.1'\nwhy='w'\n[[hash]]\nvalue='D41D8CD98F00B204E9800998ECF8427E'\nwhy='w'",
+                TOP_SITES_FILE,
+                "source=''\ndomains=['a.com']".into(),
+                "source",
             ),
-            (TOP_SITES_FILE, "source=''\ndomains=['a.com']"),
-            (TOP_SITES_FILE, "source='s'\ndomains=['a.com', 'a.com']"),
+            (
+                TOP_SITES_FILE,
+                "source='s'\ndomains=['a.com', 'a.com']".into(),
+                "twice",
+            ),
+            (FILES_FILE, files("com", "md"), "is a TLD"),
             (
                 FILES_FILE,
-                "payload_extensions=['com']\nsystem_binaries=['a.exe']\nsystem_prefixes=['x-']\ndeveloper_files=['a.js']\n[[ambiguous]]\ntld='md'\nwhy='w'",
+                files("exe", "exe"),
+                "must be a top-level domain",
             ),
-            (
-                FILES_FILE,
-                "payload_extensions=['exe']\nsystem_binaries=['a.exe']\nsystem_prefixes=['x-']\ndeveloper_files=['a.js']\n[[ambiguous]]\ntld='exe'\nwhy='w'",
-            ),
-            (CONTEXT_FILE, "schemes=[]"),
+            (CONTEXT_FILE, "schemes=[]".into(), "missing field"),
         ];
-        for (file, text) in bad {
-            assert!(IocKb::parse(with(file, text)).is_err(), "{file}: {text}");
+        for (file, text, why) in bad {
+            let err = IocKb::parse(with(file, text)).unwrap_err().to_string();
+            assert!(err.contains(why), "{file}: {err}");
         }
     }
 

@@ -439,3 +439,20 @@ fn hostile_inputs_stay_linear() {
         assert!(found.len() <= text.len());
     }
 }
+
+#[test]
+fn system_binaries_are_indicators_only_away_from_home() {
+    let text = "It runs C:\\Windows\\System32\\svchost.exe as usual, but also drops \
+                C:\\Users\\Public\\svchost.exe and update.exe next to it.";
+    let found = all(text);
+    assert_eq!(
+        fidelity_of(&found, "C:\\Windows\\System32\\svchost.exe"),
+        Some(Fidelity::Low)
+    );
+    assert_eq!(
+        fidelity_of(&found, "C:\\Users\\Public\\svchost.exe"),
+        Some(Fidelity::High)
+    );
+    assert_eq!(fidelity_of(&found, "svchost.exe"), None);
+    assert_eq!(fidelity_of(&found, "update.exe"), Some(Fidelity::High));
+}
