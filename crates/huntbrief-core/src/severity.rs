@@ -207,12 +207,16 @@ impl SeverityModel {
         let text = format!("{}.\n{}", facts.title, facts.text);
         let mut parts = Vec::new();
         for f in &self.factors {
-            if let Some((points, evidence)) = self.apply(f, &text, facts) {
+            if let Some(found) = self.apply(f, &text, facts) {
+                let reason = match found.detail {
+                    Some(detail) => format!("{} ({detail})", f.reason),
+                    None => f.reason.clone(),
+                };
                 parts.push(ScorePart {
                     factor: f.id.clone(),
-                    points,
-                    reason: f.reason.clone(),
-                    evidence,
+                    points: found.points,
+                    reason,
+                    evidence: found.evidence,
                 });
             }
         }
@@ -258,7 +262,14 @@ impl SeverityModel {
         }
     }
 
-    fn apply(&self, f: &Factor, text: &str, facts: &Facts<'_>) -> Option<(u32, String)> {
+    fn apply(&self, f: &Factor, text: &str, facts: &Facts<'_>) -> Option<Found> {
+        let counted = |n: usize, one: &str, many: &str| {
+            (n > 0).then(|| Found {
+                points: f.points,
+                detail: Some(format!("{n} {}", if n == 1 { one } else { many })),
+                evidence: String::new(),
+            })
+        };
         match &f.test {
             Test::Cues { cues, negatable } => {
                 let m = if *negatable {
@@ -266,18 +277,27 @@ impl SeverityModel {
                 } else {
                     cues.find_all(text).into_iter().next()
                 }?;
-                Some((f.points, sentence_at(text, m.start).to_owned()))
+                Some(Found {
+                    points: f.points,
+                    detail: None,
+                    evidence: sentence_at(text, m.start).to_owned(),
+                })
             }
             Test::Computed(Computed::Kev) => {
-                let mut listed: Vec<&str> = facts
+                let mut listed: Vec<&Indicator> = facts
                     .iocs
                     .iter()
                     .filter(|i| i.kind == IocType::Cve && facts.kev.contains(&i.value))
-                    .map(|i| i.value.as_str())
                     .collect();
-                listed.sort_unstable();
-                listed.dedup();
-                (!listed.is_empty()).then(|| (f.points, listed.join(", ")))
+                listed.sort_by(|a, b| a.value.cmp(&b.value));
+                listed.dedup_by(|a, b| a.value == b.value);
+                let first = listed.first()?;
+                let cves: Vec<&str> = listed.iter().map(|i| i.value.as_str()).collect();
+                Some(Found {
+                    points: f.points,
+                    detail: Some(cves.join(", ")),
+                    evidence: first.evidence.clone(),
+                })
             }
             Test::Computed(Computed::Cvss) => {
                 let (score, evidence) = highest_cvss(text)?;
@@ -289,22 +309,34 @@ impl SeverityModel {
                 } else {
                     return None;
                 };
-                Some((points + f.points, format!("CVSS {score:.1} — {evidence}")))
+                Some(Found {
+                    points: points + f.points,
+                    detail: Some(format!("{score:.1}")),
+                    evidence,
+                })
             }
-            Test::Computed(Computed::Iocs) => {
-                let n = facts
+            Test::Computed(Computed::Iocs) => counted(
+                facts
                     .iocs
                     .iter()
                     .filter(|i| i.fidelity == crate::Fidelity::High)
-                    .count();
-                (n > 0).then(|| (f.points, format!("{n} high-fidelity indicator(s)")))
+                    .count(),
+                "indicator",
+                "indicators",
+            ),
+            Test::Computed(Computed::Hunts) => counted(facts.hunts.len(), "use case", "use cases"),
+            Test::Computed(Computed::Techniques) => {
+                counted(facts.techniques.len(), "technique", "techniques")
             }
-            Test::Computed(Computed::Hunts) => (!facts.hunts.is_empty())
-                .then(|| (f.points, format!("{} use case(s)", facts.hunts.len()))),
-            Test::Computed(Computed::Techniques) => (!facts.techniques.is_empty())
-                .then(|| (f.points, format!("{} technique(s)", facts.techniques.len()))),
         }
     }
+}
+
+/// What a factor found: its points, a short detail for the reason, the evidence sentence.
+struct Found {
+    points: u32,
+    detail: Option<String>,
+    evidence: String,
 }
 
 /// The highest plausible CVSS score stated, with its sentence.
