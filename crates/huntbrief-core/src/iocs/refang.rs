@@ -125,6 +125,7 @@ const TRIGGERS: &[(&str, Rule)] = &[
     ("xxxx", Rule::Scheme),
     ("sfxp", Rule::Scheme),
     ("fxp", Rule::Scheme),
+    ("ftx", Rule::Scheme),
     ("sftp", Rule::Scheme),
     ("ftp", Rule::Scheme),
     ("\\.", Rule::EscapedDot),
@@ -190,7 +191,9 @@ fn find_edits(text: &str) -> Vec<Edit> {
             Rule::AtSpaced => at_spaced(b, m.start()),
             Rule::AtSign => at_sign(b, m.start()),
             Rule::Scheme => scheme(b, m.start(), false).map(|e| vec![e]),
-            Rule::EscapedDot => between_labels(b, m.start(), m.end(), ".", true),
+            Rule::EscapedDot => messy_dot(b, m.start())
+                .map(|e| vec![e])
+                .or_else(|| between_labels(b, m.start(), m.end(), ".", true)),
             Rule::EscapedSlash => Some(vec![edit(m.range(), "/", false)]),
             Rule::PercentScheme => percent_url(b, m.start(), m.end()),
             Rule::SpacedDot => spaced_dot(b, m.start(), m.end()),
@@ -322,9 +325,16 @@ fn bracket(b: &[u8], p: usize) -> Option<Vec<Edit>> {
     {
         return Some(vec![e]);
     }
-    let i = skip_spaces(b, p + 1, 2);
+    if let Some(e) = messy_dot(b, p) {
+        return Some(vec![e]);
+    }
+    // "hxxp://evil.com[/gate": a stray bracket before a slash in a defanged link.
+    if matches!(open, b'[' | b'(') && b.get(p + 1) == Some(&b'/') && in_defanged_link(b, p) {
+        return Some(vec![edit(p..p + 1, "", true)]);
+    }
+    let i = skip_spaces(b, p + 1, 3);
     let (inner, len) = inner_at(b, i)?;
-    let j = skip_spaces(b, i + len, 2);
+    let j = skip_spaces(b, i + len, 3);
     let close = *b.get(j)?;
     if !is_bracket(close) {
         return None;
@@ -337,8 +347,8 @@ fn bracket(b: &[u8], p: usize) -> Option<Vec<Edit>> {
                 return None;
             }
             // Spaces around the form belong to it: "example [dot] com".
-            let left = skip_spaces_back(b, p, 2);
-            let right = skip_spaces(b, after, 2);
+            let left = skip_spaces_back(b, p, 3);
+            let right = skip_spaces(b, after, 3);
             let (l, r) = (left.checked_sub(1).map(|k| b[k])?, *b.get(right)?);
             let ok = match inner {
                 Inner::Comma => l.is_ascii_digit() && r.is_ascii_digit(),
@@ -371,6 +381,51 @@ fn bracket(b: &[u8], p: usize) -> Option<Vec<Edit>> {
     }
 }
 
+/// A run of brackets, backslashes and exactly one dot that stands for that dot:
+/// between two digits in any shape ("10.10.10.]]]10", "10[[[.]]]10", "10\\\\.10"),
+/// and between labels of a link whose scheme is defanged ("hxxp://example[.com/").
+/// Elsewhere a lone bracket beside a dot is punctuation ("www.[example").
+fn messy_dot(b: &[u8], p: usize) -> Option<Edit> {
+    let junk = |c: u8| matches!(c, b'.' | b'\\' | b'[' | b']' | b'(' | b')' | b'{' | b'}');
+    let mut s = p;
+    while s > 0 && junk(b[s - 1]) && p - s < 12 {
+        s -= 1;
+    }
+    let mut e = p;
+    while e < b.len() && junk(b[e]) && e - p < 12 {
+        e += 1;
+    }
+    let run = &b[s..e];
+    if run.len() < 2 || run.iter().filter(|&&c| c == b'.').count() != 1 {
+        return None;
+    }
+    let (l, r) = (s.checked_sub(1).map(|k| b[k])?, *b.get(e)?);
+    let digits = l.is_ascii_digit() && r.is_ascii_digit();
+    (digits || (is_label(l) && is_label(r) && in_defanged_link(b, s)))
+        .then(|| edit(s..e, ".", true))
+}
+
+/// Whether the token around `p` starts with a defanged scheme (`hxxp:`, `[http]`,
+/// `hXXps[:`): the author broke the link on purpose, so stray brackets in it are too.
+fn in_defanged_link(b: &[u8], p: usize) -> bool {
+    let lo = p.saturating_sub(300);
+    let start = b[lo..p]
+        .iter()
+        .rposition(u8::is_ascii_whitespace)
+        .map_or(lo, |i| lo + i + 1);
+    let mut i = start;
+    if matches!(b.get(i), Some(b'[' | b'(')) {
+        i += 1;
+    }
+    let w0 = i;
+    while i < p && (b[i].is_ascii_alphabetic() || matches!(b[i], b'*' | b'_' | b'0')) && i - w0 <= 5
+    {
+        i += 1;
+    }
+    scheme_word(&b[w0..i]).is_some_and(|(_, obfuscated)| obfuscated)
+        && matches!(b.get(i), Some(b':' | b'[' | b']' | b')'))
+}
+
 /// Words before a spelled-out " dot " that show it is prose ("the dot com bubble").
 const DOT_STOPWORDS: &[&str] = &[
     "a", "an", "and", "as", "at", "big", "by", "early", "first", "for", "from", "in", "is", "its",
@@ -387,6 +442,15 @@ fn dot_word(b: &[u8], p: usize, end: usize) -> Option<Vec<Edit>> {
     if prev.is_some_and(|c| c.is_ascii_alphanumeric()) && next.is_some_and(is_close) {
         let r = *b.get(end + 1)?;
         return is_label(r).then(|| vec![edit(p..end + 1, ".", true)]);
+    }
+    // "hxxp://example[dotcom": an unclosed bracketed dot inside a defanged link.
+    if prev.is_some_and(|c| c == b'[' || c == b'(')
+        && next.is_some_and(is_label)
+        && p >= 2
+        && is_label(b[p - 2])
+        && in_defanged_link(b, p - 1)
+    {
+        return Some(vec![edit(p - 1..end, ".", true)]);
     }
     // Glued capitals between lower-case labels: "fooDOTcom".
     if word == b"DOT"
@@ -541,7 +605,7 @@ fn scheme_word(w: &[u8]) -> Option<(&'static str, bool)> {
     let s = match lower.as_slice() {
         b"xxxx" => "http",
         b"xxxxx" | b"xxxxs" => "https",
-        b"fxp" => "ftp",
+        b"fxp" | b"ftx" => "ftp",
         b"fxps" => "ftps",
         b"sfxp" => "sftp",
         [b'h', m1, m2, b'p', rest @ ..] if m1 == m2 && matches!(m1, b'x' | b'*' | b'_' | b'0') => {
@@ -581,6 +645,10 @@ fn scheme(b: &[u8], p: usize, bracketed: bool) -> Option<Edit> {
     }
     let mut i = p;
     while i < b.len() && (b[i].is_ascii_alphabetic() || matches!(b[i], b'*' | b'_' | b'0')) {
+        // "http__example.com": the underscores are the separator, not the word.
+        if b[i..].starts_with(b"__") && scheme_word(&b[p..i]).is_some() {
+            break;
+        }
         i += 1;
         if i - p > 5 {
             return None;
@@ -600,7 +668,13 @@ fn scheme(b: &[u8], p: usize, bracketed: bool) -> Option<Edit> {
     i = j;
     let mut colon = false;
     let mut slashes = 0;
-    if b[i..].starts_with(b"[://]") || b[i..].starts_with(b"(://)") {
+    if b[i..].starts_with(b"__") || b[i..].starts_with(b":__") {
+        // "http__example.com": underscores for the separator.
+        i += if b[i] == b':' { 3 } else { 2 };
+        colon = true;
+        slashes = 2;
+        odd = true;
+    } else if b[i..].starts_with(b"[://]") || b[i..].starts_with(b"(://)") {
         i += 5;
         colon = true;
         slashes = 2;

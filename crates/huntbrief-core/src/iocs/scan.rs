@@ -186,6 +186,17 @@ fn url_end(t: &str, from: usize, limit: usize) -> usize {
             i += len;
             continue;
         }
+        // Links run together without a space ("…/postHTTPS://next"): a scheme glued
+        // to a letter or digit starts the next link.
+        if (c == b'h' || c == b'H')
+            && i > from
+            && b[i - 1].is_ascii_alphanumeric()
+            && (b[i..].len() >= 7)
+            && (b[i..i + 7].eq_ignore_ascii_case(b"http://")
+                || b[i..].len() >= 8 && b[i..i + 8].eq_ignore_ascii_case(b"https://"))
+        {
+            break;
+        }
         match c {
             c if c.is_ascii_whitespace() || c.is_ascii_control() => break,
             b'<' | b'>' | b'"' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^' | b'\'' => break,
@@ -250,8 +261,18 @@ impl Scanner<'_> {
             while s < q && !b[s].is_ascii_alphabetic() {
                 s += 1;
             }
-            if s == q || (s > 0 && b[s - 1].is_ascii_alphanumeric()) || !self.scheme_known(&t[s..q])
+            // A link glued to the word before it ("Seehttps://…") keeps its scheme.
+            let glued = ["https", "http"].iter().find(|sch| {
+                q - s > sch.len() && b[q - sch.len()..q].eq_ignore_ascii_case(sch.as_bytes())
+            });
+            if let Some(sch) = glued
+                && !self.scheme_known(&t[s..q])
             {
+                s = q - sch.len();
+            } else if s > 0 && b[s - 1].is_ascii_alphanumeric() {
+                continue;
+            }
+            if s == q || !self.scheme_known(&t[s..q]) {
                 continue;
             }
             let inside = q < outer_end;
@@ -959,13 +980,46 @@ impl Scanner<'_> {
             self.push(IocType::Xmr, r, p.to_owned(), None, 0);
             return;
         }
+        if n >= 20 && self.hex_url(r.clone()) {
+            return;
+        }
         if n >= 32 {
             self.hex_runs(r);
         }
     }
 
-    /// Hex strings of a digest's exact length: not preceded by a letter or digit, and
-    /// ending where the hex digits end.
+    /// A hex-encoded link (`687474703a2f2f…` is "http://").
+    fn hex_url(&mut self, r: Range<usize>) -> bool {
+        let b = &self.b[r.clone()];
+        let starts = |p: &[u8]| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p);
+        if !(starts(b"687474703a2f2f") || starts(b"68747470733a2f2f")) {
+            return false;
+        }
+        let digits = b.iter().take_while(|c| c.is_ascii_hexdigit()).count() & !1;
+        let decoded: Vec<u8> = b[..digits]
+            .chunks(2)
+            .map_while(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
+            .collect();
+        let Ok(decoded) = String::from_utf8(decoded) else {
+            return false;
+        };
+        let end = url_end(
+            &decoded,
+            decoded.find("://").map_or(0, |p| p + 3),
+            decoded.len(),
+        );
+        match url::parse(&decoded[..end]) {
+            Some(u) => {
+                let span = r.start..r.start + digits;
+                self.push(IocType::Url, span, u.value(), host_of(&u.host), ENCODED);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Hex strings of a digest's exact length: whole runs of hex digits (a word glued to
+    /// either side is fine: "hash=…hash"), but not `0x`-prefixed numbers.
     fn hex_runs(&mut self, r: Range<usize>) {
         let b = self.b;
         let mut i = r.start;
@@ -978,7 +1032,7 @@ impl Scanner<'_> {
             while i < r.end && b[i].is_ascii_hexdigit() {
                 i += 1;
             }
-            if s > r.start && b[s - 1].is_ascii_alphanumeric() {
+            if s >= 2 && b[s - 1].eq_ignore_ascii_case(&b'x') && b[s - 2] == b'0' {
                 continue;
             }
             let hex = &self.t[s..i];

@@ -456,3 +456,57 @@ fn system_binaries_are_indicators_only_away_from_home() {
     assert_eq!(fidelity_of(&found, "svchost.exe"), None);
     assert_eq!(fidelity_of(&found, "update.exe"), Some(Fidelity::High));
 }
+
+#[test]
+fn messy_defangs_of_addresses_and_links() {
+    for s in [
+        "111[.111.]111[.111",
+        "45.45.45.]]]45",
+        "45[[[[.]]]]45[[[.]]45[.45",
+        "45(((.]]]]45([[.)45.)45",
+        "45.45.45\\\\\\\\.45",
+    ] {
+        assert_high(
+            s,
+            "ipv4",
+            &[&s.chars()
+                .filter(|c| c.is_ascii_digit() || *c == '.')
+                .collect::<String>()
+                .split('.')
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join(".")],
+        );
+    }
+    for s in [
+        "hxxp://example[.com/test",
+        "hxxp://example.]com/test",
+        "hxxp://exampledot]com/test",
+        "hxxp://example[dotcom/test",
+        "hxxp://example.com[/test",
+        "http__example.com/test",
+        "ftx://example.com/test",
+        "http://example(.)com(/)test",
+        "Seehttp://example.com/test",
+        "687474703a2f2f6578616d706c652e636f6d2f74657374",
+    ] {
+        let want = if s.starts_with("ftx") {
+            "ftp://example.com/test"
+        } else {
+            "http://example.com/test"
+        };
+        assert_high(s, "url", &[want]);
+    }
+    // Outside a defanged link a lone bracket stays punctuation.
+    assert_high("www[.example[.com", "domain", &[]);
+    assert_high(
+        "myuser@example  [  .  ]   com",
+        "email",
+        &["myuser@example.com"],
+    );
+    assert_high(
+        "words68b329da9893e34099c7d8ad5cb9c940words",
+        "md5",
+        &["68b329da9893e34099c7d8ad5cb9c940"],
+    );
+}
