@@ -106,7 +106,7 @@ static CTI: LazyLock<Option<String>> = LazyLock::new(|| {
     Some(out)
 });
 
-#[divan::bench(sample_count = 20)]
+#[divan::bench(sample_count = 40)]
 fn synthetic_reports(bencher: Bencher) {
     let text = SYNTHETIC.as_str();
     let kb = &KB.iocs;
@@ -115,7 +115,7 @@ fn synthetic_reports(bencher: Bencher) {
         .bench(|| iocs::extract(divan::black_box(text), kb, None));
 }
 
-#[divan::bench(sample_count = 20)]
+#[divan::bench(sample_count = 40)]
 fn cti_reports(bencher: Bencher) {
     let Some(text) = CTI.as_deref() else {
         eprintln!("cti_reports: ../shared/eval not found, skipped");

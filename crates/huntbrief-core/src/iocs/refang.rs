@@ -185,6 +185,7 @@ fn find_edits(text: &str) -> Vec<Edit> {
         }
         let rule = TRIGGERS[m.pattern().as_usize()].1;
         let found = match rule {
+            Rule::Bracket if !bracket_may_matter(b, m.start()) => None,
             Rule::Bracket => bracket(b, m.start()),
             Rule::DotWord => dot_word(b, m.start(), m.end()),
             Rule::AtPostfix => at_postfix(b, m.start(), m.end()),
@@ -313,6 +314,33 @@ fn inner_at(b: &[u8], i: usize) -> Option<(Inner, usize)> {
             return None;
         }
     })
+}
+
+/// A cheap look at a bracket's neighbours: most brackets in prose ("(see above)") are
+/// next to neither a dot, a space-padded form nor a spelled-out word of a defang.
+fn bracket_may_matter(b: &[u8], p: usize) -> bool {
+    let next = b.get(p + 1).copied().unwrap_or(b' ');
+    let prev = p.checked_sub(1).map_or(b' ', |k| b[k]);
+    if prev == b'.' || prev == b'\\' || next == b'.' || next == b' ' {
+        return true;
+    }
+    matches!(b[p], b'[' | b'(' | b'{')
+        && matches!(
+            next.to_ascii_lowercase(),
+            b',' | b'@'
+                | b'-'
+                | b'/'
+                | b':'
+                | b'd'
+                | b'p'
+                | b'a'
+                | b'e'
+                | b'w'
+                | b'h'
+                | b'['
+                | b'('
+                | b'{'
+        )
 }
 
 /// `[.]`, `(.)`, `{.}`, `].[`, `[.[`, `[dot]`, `( dot )`, `[at]`, `(@)`, `[:]`, `[://]`,
