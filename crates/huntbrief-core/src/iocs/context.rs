@@ -196,14 +196,6 @@ fn heading_shape(line: &str) -> Option<bool> {
     if line.len() > 100 || line.ends_with(['.', ',', ';', '!', '?']) {
         return None;
     }
-    // Headings and labels start with a capital or a section number (or are Markdown).
-    if !line
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || !c.is_ascii())
-    {
-        return None;
-    }
     let mut words = 0;
     for tok in line.split_whitespace() {
         let w = tok.trim_matches(|c: char| !c.is_alphanumeric());

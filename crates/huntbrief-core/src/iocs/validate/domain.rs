@@ -20,7 +20,8 @@ pub(crate) fn is_tld(label: &[u8]) -> bool {
         *d = s.to_ascii_lowercase();
     }
     let name = &buf[..2 + label.len()];
-    psl::suffix(name).is_some_and(|s| s.is_known() && s.as_bytes() == &name[2..])
+    // A wildcard rule ("*.ck") makes "x.ck" the suffix; the label is a TLD either way.
+    psl::suffix(name).is_some_and(|s| s.is_known() && s.as_bytes().ends_with(&name[2..]))
 }
 
 /// A validated domain name.
@@ -57,6 +58,16 @@ pub(crate) fn parse(host: &str) -> Option<Domain> {
     let host = host.strip_suffix('.').unwrap_or(host);
     if host.is_empty() || host.len() > MAX_LEN * 4 {
         return None;
+    }
+    // Most dotted tokens are not names ("1.2.3", "e.g", "T1059.001", "cmd.exe"): an
+    // ASCII name must end in a top-level domain, checked before anything allocates.
+    if host.is_ascii() {
+        let tld = host.rsplit('.').next().unwrap_or("");
+        if !host.contains('.')
+            || !(tld.len() >= 4 && tld[..4].eq_ignore_ascii_case("xn--") || is_tld(tld.as_bytes()))
+        {
+            return None;
+        }
     }
     let needs_idna = !host.is_ascii()
         || host
@@ -172,5 +183,7 @@ mod tests {
         assert!(!is_tld(b"js"));
         assert!(!is_tld(b"123"));
         assert!(!is_tld(b""));
+        assert!(is_tld(b"ck"), "a wildcard-only TLD");
+        assert!(parse("www.gov.ck").is_some() || parse("evil.co.ck").is_some());
     }
 }
