@@ -194,9 +194,29 @@ impl<'a> Evidence<'a> {
             let mut ls = memchr::memrchr(b'\n', &b[..offset]).map_or(0, |i| i + 1);
             let mut le = memchr::memchr(b'\n', &b[offset..]).map_or(b.len(), |i| offset + i);
             // A long line (a paragraph, a minified blob) is cut to a window around the
-            // value; sentences are shorter than its half.
+            // value, and further to the nearest sentence ends (". ") around it, so the
+            // sentence splitter reads one or two sentences, not the paragraph.
             ls = ls.max(offset.saturating_sub(300));
             le = le.min(offset + 300);
+            let ends = |i: usize| matches!(b.get(i + 1), None | Some(b' ' | b'\t' | b'\n'));
+            let mut k = offset;
+            while let Some(i) = memchr::memrchr3(b'.', b'!', b'?', &b[ls..k]) {
+                if ends(ls + i) && ls + i + 1 < offset {
+                    ls = ls + i + 1;
+                    break;
+                }
+                k = ls + i;
+            }
+            let mut k = offset;
+            while k < le
+                && let Some(i) = memchr::memchr3(b'.', b'!', b'?', &b[k..le])
+            {
+                if ends(k + i) {
+                    le = k + i + 1;
+                    break;
+                }
+                k = k + i + 1;
+            }
             while !self.text.is_char_boundary(ls) {
                 ls += 1;
             }
