@@ -80,7 +80,10 @@ impl PhaseCues {
         let mut failures = Vec::new();
         for spec in &file.cue {
             if spec.examples.is_empty() {
-                return Err(bad(format!("a {} cue has no examples", spec.phase.as_str())));
+                return Err(bad(format!(
+                    "a {} cue has no examples",
+                    spec.phase.as_str()
+                )));
             }
             let first = out.len();
             for r in &spec.regex {
@@ -96,7 +99,10 @@ impl PhaseCues {
             };
             for ex in &spec.examples {
                 if !this.narrative(ex, cues).contains_key(&spec.phase) {
-                    failures.push(format!("{} cue misses its example {ex:?}", spec.phase.as_str()));
+                    failures.push(format!(
+                        "{} cue misses its example {ex:?}",
+                        spec.phase.as_str()
+                    ));
                 }
             }
             for keep in &spec.keeps {
@@ -134,7 +140,11 @@ impl PhaseCues {
 }
 
 /// The phases, in chain order, with where each comes from.
-pub fn phase_hits(techniques: &[TechniqueHit], text: &str, kb: &crate::attack::AttackKb) -> Vec<PhaseHit> {
+pub fn phase_hits(
+    techniques: &[TechniqueHit],
+    text: &str,
+    kb: &crate::attack::AttackKb,
+) -> Vec<PhaseHit> {
     let mut by_phase: BTreeMap<Phase, Vec<PhaseSource>> = BTreeMap::new();
     for t in techniques {
         for tactic in &t.tactics {
@@ -175,20 +185,35 @@ mod tests {
     fn run(text: &str) -> Vec<&'static str> {
         let kb = AttackKb::embedded();
         let t = infer(text, &kb);
-        phases(&t, text, &kb).into_iter().map(Phase::as_str).collect()
+        phases(&t, text, &kb)
+            .into_iter()
+            .map(Phase::as_str)
+            .collect()
     }
 
     #[test]
     fn tactic_mapping_follows_the_chain() {
-        assert_eq!(phase_of("T1566.001", "initial-access"), Some(Phase::Delivery));
+        assert_eq!(
+            phase_of("T1566.001", "initial-access"),
+            Some(Phase::Delivery)
+        );
         assert_eq!(phase_of("T1190", "initial-access"), Some(Phase::Exploit));
-        assert_eq!(phase_of("T1068", "privilege-escalation"), Some(Phase::Exploit));
+        assert_eq!(
+            phase_of("T1068", "privilege-escalation"),
+            Some(Phase::Exploit)
+        );
         assert_eq!(phase_of("T1204.002", "execution"), Some(Phase::Exploit));
         assert_eq!(phase_of("T1053.005", "persistence"), Some(Phase::Install));
-        assert_eq!(phase_of("T1071.001", "command-and-control"), Some(Phase::C2));
+        assert_eq!(
+            phase_of("T1071.001", "command-and-control"),
+            Some(Phase::C2)
+        );
         assert_eq!(phase_of("T1486", "impact"), Some(Phase::Actions));
         assert_eq!(phase_of("T1595.002", "reconnaissance"), Some(Phase::Recon));
-        assert_eq!(phase_of("T1583.001", "resource-development"), Some(Phase::Weapon));
+        assert_eq!(
+            phase_of("T1583.001", "resource-development"),
+            Some(Phase::Weapon)
+        );
         assert_eq!(phase_of("T1000", "brewing"), None);
     }
 
@@ -211,7 +236,10 @@ mod tests {
 
     #[test]
     fn narrative_cues_need_an_assertion() {
-        assert_eq!(run("The botnet scanned the internet for exposed Jenkins servers."), ["recon"]);
+        assert_eq!(
+            run("The botnet scanned the internet for exposed Jenkins servers."),
+            ["recon"]
+        );
         assert!(run("Attackers could scan for exposed servers.").is_empty());
         assert!(run("We found no evidence that data was exfiltrated.").is_empty());
         assert!(run("How to install Java on macOS: download the installer and run it.").is_empty());
@@ -223,8 +251,20 @@ mod tests {
         let ok = "[[cue]]\nphase='recon'\nregex=['scanned for exposed']\nexamples=['They scanned for exposed hosts.']";
         assert!(PhaseCues::parse(ok, &kb.cues).is_ok());
         assert!(PhaseCues::parse(&ok.replace("recon", "lunch"), &kb.cues).is_err());
-        assert!(PhaseCues::parse(&ok.replace("They scanned", "They did not say they scanned"), &kb.cues).is_err());
-        assert!(PhaseCues::parse(&format!("{ok}\nkeeps=['It scanned for exposed ports.']"), &kb.cues).is_err());
+        assert!(
+            PhaseCues::parse(
+                &ok.replace("They scanned", "They did not say they scanned"),
+                &kb.cues
+            )
+            .is_err()
+        );
+        assert!(
+            PhaseCues::parse(
+                &format!("{ok}\nkeeps=['It scanned for exposed ports.']"),
+                &kb.cues
+            )
+            .is_err()
+        );
         assert!(PhaseCues::parse(&ok.replace("scanned for exposed", "("), &kb.cues).is_err());
     }
 }

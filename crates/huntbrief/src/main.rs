@@ -39,6 +39,8 @@ enum Command {
     Iocs(cmd::iocs::Args),
     /// ATT&CK knowledge base: `attack import FILE` regenerates the technique table.
     Attack(cmd::attack::Args),
+    /// Evaluate analysis stages on labelled data: `eval attack FILE.jsonl`.
+    Eval(cmd::eval::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Hunts(args) => cmd::hunts::run(args),
         Command::Iocs(args) => cmd::iocs::run(args),
         Command::Attack(args) => cmd::attack::run(args),
+        Command::Eval(args) => cmd::eval::run(args),
     };
     match result {
         Ok(code) => code,

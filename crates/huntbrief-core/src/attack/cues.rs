@@ -111,7 +111,8 @@ impl Cues {
             clause_break: Phrases::new(&file.clause_break).map_err(bad)?,
             drop_section,
             drop_tail,
-            url: Regex::new(r"(?i)\b(?:https?|hxxps?)://\S+|\bwww\.\S+").map_err(|e| bad(e.to_string()))?,
+            url: Regex::new(r"(?i)\b(?:https?|hxxps?)://\S+|\bwww\.\S+")
+                .map_err(|e| bad(e.to_string()))?,
         };
         for c in &file.check {
             let got = cues.sentences(&c.text);
@@ -144,10 +145,13 @@ impl Cues {
             .into_iter()
             .map(|range| {
                 let s = &text[range.clone()];
-                let in_scope = !dropped.iter().any(|d| d.start <= range.start && range.start < d.end)
+                let in_scope = !dropped
+                    .iter()
+                    .any(|d| d.start <= range.start && range.start < d.end)
                     && !self.is_reference(s);
                 let clauses = self.clauses(s);
-                let pols: Vec<Polarity> = clauses.iter().map(|c| self.clause_polarity(s, c)).collect();
+                let pols: Vec<Polarity> =
+                    clauses.iter().map(|c| self.clause_polarity(s, c)).collect();
                 let mut polarity = pols.iter().copied().max().unwrap_or(Polarity::Asserted);
                 if self.is_imperative(s) {
                     polarity = polarity.max(Polarity::Advice);
@@ -211,9 +215,7 @@ impl Cues {
 
     fn is_imperative(&self, s: &str) -> bool {
         let body = s.trim_start_matches(|c: char| !c.is_alphanumeric());
-        self.imperative
-            .matches(body)
-            .any(|(_, r)| r.start == 0)
+        self.imperative.matches(body).any(|(_, r)| r.start == 0)
     }
 
     /// Citation and link lines: mostly URL, or `[1] ...`.
@@ -297,7 +299,10 @@ mod tests {
 
     #[test]
     fn polarity_of_sentences() {
-        assert_eq!(polarity("The actor dumped LSASS with procdump."), Polarity::Asserted);
+        assert_eq!(
+            polarity("The actor dumped LSASS with procdump."),
+            Polarity::Asserted
+        );
         assert_eq!(
             polarity("We found no evidence that the actor dumped LSASS."),
             Polarity::Negated
@@ -310,7 +315,10 @@ mod tests {
             polarity("Organizations should disable macros in Office files."),
             Polarity::Advice
         );
-        assert_eq!(polarity("Disable PowerShell for standard users."), Polarity::Advice);
+        assert_eq!(
+            polarity("Disable PowerShell for standard users."),
+            Polarity::Advice
+        );
     }
 
     #[test]
@@ -336,7 +344,12 @@ mod tests {
         let kept: Vec<&str> = scope.iter().filter(|x| x.0).map(|x| x.1).collect();
         assert_eq!(
             kept,
-            ["Attack", "The actor ran schtasks to persist.", "Timeline", "The actor returned in May."]
+            [
+                "Attack",
+                "The actor ran schtasks to persist.",
+                "Timeline",
+                "The actor returned in May."
+            ]
         );
     }
 }

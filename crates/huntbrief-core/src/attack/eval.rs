@@ -83,6 +83,16 @@ pub fn score(
     }
 }
 
+/// The predictions the annotators could have labelled: those inside `space`.
+pub fn restrict(predicted: &BTreeSet<String>, space: &BTreeSet<String>) -> BTreeSet<String> {
+    predicted.intersection(space).cloned().collect()
+}
+
+/// Parent IDs of `ids` (technique IDs lift to themselves).
+pub fn parents(ids: &BTreeSet<String>) -> BTreeSet<String> {
+    ids.iter().map(|id| parent_of(id).to_owned()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,21 +104,56 @@ mod tests {
 
     #[test]
     fn micro_counts_and_scores() {
-        let c = score(&set(&["T1059.001", "T1105"]), &set(&["T1105", "T1027"]), None);
-        assert_eq!(c, Counts { tp: 1, fp: 1, fn_: 1 });
+        let c = score(
+            &set(&["T1059.001", "T1105"]),
+            &set(&["T1105", "T1027"]),
+            None,
+        );
+        assert_eq!(
+            c,
+            Counts {
+                tp: 1,
+                fp: 1,
+                fn_: 1
+            }
+        );
         assert!((c.f1() - 0.5).abs() < 1e-9);
         let space = set(&["T1105", "T1027"]);
-        let c = score(&set(&["T1059.001", "T1105"]), &set(&["T1105", "T1027"]), Some(&space));
-        assert_eq!(c, Counts { tp: 1, fp: 0, fn_: 1 });
+        let c = score(
+            &set(&["T1059.001", "T1105"]),
+            &set(&["T1105", "T1027"]),
+            Some(&space),
+        );
+        assert_eq!(
+            c,
+            Counts {
+                tp: 1,
+                fp: 0,
+                fn_: 1
+            }
+        );
         assert!((c.precision() - 1.0).abs() < 1e-9);
         assert!((c.f_beta(0.5) - (1.25 * 0.5 / (0.25 + 0.5))).abs() < 1e-9);
         assert_eq!(Counts::default().f1(), 0.0);
     }
 
     #[test]
+    fn restriction_comes_before_lifting() {
+        // PowerShell is outside a label space that only knows cmd: it must not become a
+        // parent-level false positive through T1059.
+        let space = set(&["T1059.003", "T1105"]);
+        let pred = set(&["T1059.001", "T1105"]);
+        assert_eq!(parents(&restrict(&pred, &space)), set(&["T1105"]));
+    }
+
+    #[test]
     fn ids_are_normalised_and_lifted_to_parents() {
         let kb = AttackKb::embedded();
-        let ids = vec!["T1574.002".to_owned(), "T1059.001".to_owned(), "X1".to_owned()];
+        let ids = vec![
+            "T1574.002".to_owned(),
+            "T1059.001".to_owned(),
+            "X1".to_owned(),
+        ];
         assert_eq!(
             normalize(&ids, &kb.table, Level::Technique),
             set(&["T1059.001", "T1574.001", "X1"])

@@ -24,9 +24,36 @@ pub struct IdHit {
 
 /// Words that do not make a list entry descriptive.
 const FILLER: &[&str] = &[
-    "and", "or", "the", "of", "a", "an", "to", "in", "for", "on", "with", "via", "mitre", "att",
-    "ck", "attack", "technique", "techniques", "sub", "tactic", "tactics", "id", "ids", "see",
-    "also", "table", "name", "use", "uses", "used",
+    "and",
+    "or",
+    "the",
+    "of",
+    "a",
+    "an",
+    "to",
+    "in",
+    "for",
+    "on",
+    "with",
+    "via",
+    "mitre",
+    "att",
+    "ck",
+    "attack",
+    "technique",
+    "techniques",
+    "sub",
+    "tactic",
+    "tactics",
+    "id",
+    "ids",
+    "see",
+    "also",
+    "table",
+    "name",
+    "use",
+    "uses",
+    "used",
 ];
 
 /// At least this many other words make an ID's sentence descriptive.
@@ -93,7 +120,17 @@ fn id_end(b: &[u8], start: usize) -> Option<usize> {
     Some(end)
 }
 
+/// A sentence naming this many technique IDs is a list, however long.
+const LIST_IDS: usize = 3;
+
 fn is_descriptive(sentence: &str, table: &Table, id: &str) -> bool {
+    let ids = sentence
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '.')
+        .filter(|w| is_technique_id(w.trim_end_matches('.')))
+        .count();
+    if ids >= LIST_IDS {
+        return false;
+    }
     let name = table.display_name(id).unwrap_or_default().to_lowercase();
     let name_words: Vec<&str> = name
         .split(|c: char| !c.is_alphanumeric())
@@ -131,11 +168,15 @@ mod tests {
             [("T1574.001".to_owned(), true)]
         );
         assert_eq!(ids("Valid Accounts [T1078]"), [("T1078".to_owned(), false)]);
+        let list = "Command and Scripting Interpreter [T1059], Create Account [T1136], File Deletion [T1070.004], Modify Registry [T1112]";
+        assert!(ids(list).iter().all(|(_, descriptive)| !descriptive));
     }
 
     #[test]
     fn ignores_look_alikes_unknown_and_denied_ids() {
-        assert!(ids("The T1000 router and model XT1059 shipped; see T12345 and T1059.0012.").is_empty());
+        assert!(
+            ids("The T1000 router and model XT1059 shipped; see T12345 and T1059.0012.").is_empty()
+        );
         assert!(ids("T9999 is not a technique in this list of ours.").is_empty());
         assert!(ids("We saw no evidence of T1486 in this intrusion at all.").is_empty());
         // Deprecated techniques have no current form.

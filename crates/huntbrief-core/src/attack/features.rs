@@ -108,7 +108,10 @@ mod tests {
             ]
         );
         assert_eq!(tokens("Port 443 and 10.0.0.1"), ["port", "0", "and", "0"]);
-        assert_eq!(tokens("hash d41d8cd98f00b204e9800998ecf8427e"), ["hash", "#hex"]);
+        assert_eq!(
+            tokens("hash d41d8cd98f00b204e9800998ecf8427e"),
+            ["hash", "#hex"]
+        );
         assert_eq!(tokens("e-mail, C2."), ["e-mail", "c2"]);
         assert!(tokens("").is_empty());
     }

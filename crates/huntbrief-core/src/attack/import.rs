@@ -105,14 +105,13 @@ fn from_bundle(bundle: &Value, label: &str) -> Result<Table, ImportError> {
             "x-mitre-collection" => {
                 version = Some(str_of(o, "x_mitre_version").to_owned());
             }
-            "x-mitre-matrix" if !bool_of(o, "revoked") => {
-                if tactic_order.is_empty() {
-                    tactic_order = o
-                        .get("tactic_refs")
-                        .and_then(Value::as_array)
-                        .map(|a| a.iter().filter_map(Value::as_str).collect())
-                        .unwrap_or_default();
-                }
+            // The first live matrix gives the tactics' kill-chain order.
+            "x-mitre-matrix" if !bool_of(o, "revoked") && tactic_order.is_empty() => {
+                tactic_order = o
+                    .get("tactic_refs")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
             }
             "x-mitre-tactic" => {
                 if let Some(id) = mitre_id(o) {
@@ -148,7 +147,12 @@ fn from_bundle(bundle: &Value, label: &str) -> Result<Table, ImportError> {
     };
     let replaced: HashMap<String, String> = revoked_by
         .iter()
-        .filter_map(|(s, t)| Some((stix_to_attack.get(s)?.clone(), stix_to_attack.get(t)?.clone())))
+        .filter_map(|(s, t)| {
+            Some((
+                stix_to_attack.get(s)?.clone(),
+                stix_to_attack.get(t)?.clone(),
+            ))
+        })
         .collect();
     let techniques = patterns
         .into_iter()
@@ -253,7 +257,10 @@ fn technique(
     let clean = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     Technique {
         name: clean(name),
-        platforms: platforms.iter().map(|p| clean(p).replace(',', " ")).collect(),
+        platforms: platforms
+            .iter()
+            .map(|p| clean(p).replace(',', " "))
+            .collect(),
         tactics,
         status,
         replaced_by,
@@ -326,7 +333,10 @@ mod tests {
             Some("Hijack Execution Flow: DLL")
         );
         // Tactics come out in the matrix's kill-chain order.
-        assert_eq!(t.get("T1574.001").unwrap().tactics, ["execution", "persistence"]);
+        assert_eq!(
+            t.get("T1574.001").unwrap().tactics,
+            ["execution", "persistence"]
+        );
         assert_eq!(t.get("T1000").unwrap().name, "Old Thing");
         assert_eq!(t.normalize("T1000"), None);
         // The written file parses back to the same table.

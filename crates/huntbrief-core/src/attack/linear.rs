@@ -57,7 +57,7 @@ impl Model {
                 }
             }
         }
-        flat.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        flat.sort_by_key(|a| (a.0, a.1));
         let mut index = Vec::new();
         let mut entries = Vec::with_capacity(flat.len());
         for (b, c, w) in flat {
@@ -153,8 +153,14 @@ impl Model {
                     }
                 }
                 Some("combine") => {
-                    let v: Vec<f32> = parts.map(parse_f32).collect::<Option<_>>().ok_or_else(|| bad(n, "combine"))?;
-                    combine = Some(<[f32; DOC_FEATURES]>::try_from(v).map_err(|_| bad(n, "combine needs 6 weights"))?);
+                    let v: Vec<f32> = parts
+                        .map(parse_f32)
+                        .collect::<Option<_>>()
+                        .ok_or_else(|| bad(n, "combine"))?;
+                    combine = Some(
+                        <[f32; DOC_FEATURES]>::try_from(v)
+                            .map_err(|_| bad(n, "combine needs 6 weights"))?,
+                    );
                 }
                 Some("class") => {
                     let id = parts.next().ok_or_else(|| bad(n, "class id"))?;
@@ -175,7 +181,9 @@ impl Model {
                     weights.push(Vec::new());
                 }
                 Some("w") => {
-                    let ws = weights.last_mut().ok_or_else(|| bad(n, "weights before class"))?;
+                    let ws = weights
+                        .last_mut()
+                        .ok_or_else(|| bad(n, "weights before class"))?;
                     for pair in parts {
                         let (b, w) = pair.split_once(':').ok_or_else(|| bad(n, "weight"))?;
                         let b: u32 = b.parse().map_err(|_| bad(n, "bucket"))?;
@@ -234,7 +242,10 @@ impl Model {
                 fmt(class.doc_bias)
             );
             for chunk in per_class[c].chunks(16) {
-                let items: Vec<String> = chunk.iter().map(|(b, w)| format!("{b}:{}", fmt(*w))).collect();
+                let items: Vec<String> = chunk
+                    .iter()
+                    .map(|(b, w)| format!("{b}:{}", fmt(*w)))
+                    .collect();
                 let _ = writeln!(out, "w {}", items.join(" "));
             }
         }

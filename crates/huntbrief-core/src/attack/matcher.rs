@@ -54,7 +54,10 @@ impl Phrases {
     }
 
     /// Every whole-word match: (phrase index, byte range), overlapping ones included.
-    pub fn matches<'a>(&'a self, text: &'a str) -> impl Iterator<Item = (usize, Range<usize>)> + 'a {
+    pub fn matches<'a>(
+        &'a self,
+        text: &'a str,
+    ) -> impl Iterator<Item = (usize, Range<usize>)> + 'a {
         self.ac
             .iter()
             .flat_map(move |ac| ac.find_overlapping_iter(text))
@@ -63,8 +66,7 @@ impl Phrases {
                 let r = m.range();
                 let left_ok = !self.word_start[i]
                     || !text[..r.start].chars().next_back().is_some_and(is_word);
-                let right_ok =
-                    self.stem[i] || !text[r.end..].chars().next().is_some_and(is_word);
+                let right_ok = self.stem[i] || !text[r.end..].chars().next().is_some_and(is_word);
                 (left_ok && right_ok).then_some((i, r))
             })
     }
@@ -108,7 +110,11 @@ mod tests {
     #[test]
     fn punctuation_at_the_edges_needs_no_boundary() {
         let p = Phrases::new(&["\\currentversion\\run", "-enc", "c$"]).unwrap();
-        assert_eq!(p.matches("HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run").count(), 1);
+        assert_eq!(
+            p.matches("HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run")
+                .count(),
+            1
+        );
         assert!(p.is_match("powershell -enc AAAA"));
         assert!(p.is_match("copied to \\\\host\\c$\\temp"));
     }

@@ -40,6 +40,8 @@ pub struct AttackKb {
     pub model: Model,
     /// Narrative cues of kill-chain phases.
     pub phases: crate::killchain::PhaseCues,
+    /// Every current technique name, lower-cased, one per line (`parent: sub` too).
+    names: String,
 }
 
 impl AttackKb {
@@ -57,7 +59,8 @@ impl AttackKb {
         let cues = Cues::parse(&source(Cues::FILE))?;
         let patterns = Patterns::parse(&source(Patterns::FILE), &table, &cues)?;
         let model = Model::parse(&source(Model::FILE))?;
-        let phases = crate::killchain::PhaseCues::parse(&source(crate::killchain::PhaseCues::FILE), &cues)?;
+        let phases =
+            crate::killchain::PhaseCues::parse(&source(crate::killchain::PhaseCues::FILE), &cues)?;
         for c in &model.classes {
             if table.normalize(&c.id) != Some(c.id.as_str()) {
                 return Err(KbError::invalid(
@@ -66,12 +69,24 @@ impl AttackKb {
                 ));
             }
         }
+        let mut names = String::new();
+        for t in table.techniques() {
+            if t.status == table::Status::Active {
+                names.push_str(&t.name.to_lowercase());
+                names.push('\n');
+                if let Some(full) = table.display_name(&t.id) {
+                    names.push_str(&full.to_lowercase());
+                    names.push('\n');
+                }
+            }
+        }
         Ok(Self {
             table,
             cues,
             patterns,
             model,
             phases,
+            names,
         })
     }
 
@@ -82,6 +97,29 @@ impl AttackKb {
             .expect("embedded ATT&CK data files are valid")
     }
 }
+
+impl AttackKb {
+    /// Whether a pattern matched only an ATT&CK technique name in a list or table row
+    /// ("Process Injection [T1055]", "T1105 Ingress Tool Transfer"): a bare name is no
+    /// evidence that the article's actor did anything.
+    fn is_name_listing(&self, sentence: &str, matched: &str) -> bool {
+        let m = crate::text::collapse_whitespace(matched).to_lowercase();
+        if m.len() < 4 || !self.names.contains(&m) {
+            return false;
+        }
+        let has_id = sentence
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '.')
+            .any(|w| table::is_technique_id(w.trim_end_matches('.')));
+        let other_words = sentence
+            .split_whitespace()
+            .count()
+            .saturating_sub(matched.split_whitespace().count());
+        has_id || other_words < NAME_LISTING_WORDS
+    }
+}
+
+/// A sentence with fewer words than this besides a technique name is a list entry.
+const NAME_LISTING_WORDS: usize = 5;
 
 /// Which layers take part (all, for briefings; the evaluation switches them one by one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +168,12 @@ struct Found {
 }
 
 pub fn infer_layers(text: &str, kb: &AttackKb, layers: Layers) -> Vec<TechniqueHit> {
+    infer_with(text, kb, layers, &kb.model)
+}
+
+/// Inference with another sentence model in place of the knowledge base's (training and
+/// cross-validation use it).
+pub fn infer_with(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> Vec<TechniqueHit> {
     let sents = kb.cues.sentences(text);
     let mut found: BTreeMap<String, Found> = BTreeMap::new();
     let sentence_text = |i: usize| collapse_whitespace(&text[sents[i].range.clone()]);
@@ -157,8 +201,24 @@ pub fn infer_layers(text: &str, kb: &AttackKb, layers: Layers) -> Vec<TechniqueH
         }
     }
     if layers.patterns {
-        for h in kb.patterns.hits(text, &sents, &kb.cues) {
-            if h.polarity > Polarity::Hedged || sents[h.sentence].no_claim {
+        let hits: Vec<_> = kb
+            .patterns
+            .hits(text, &sents, &kb.cues)
+            .into_iter()
+            .filter(|h| h.polarity <= Polarity::Hedged && !sents[h.sentence].no_claim)
+            .collect();
+        // A sentence that shows a sub-technique is evidence for it, not for its parent.
+        let sub_in: Vec<(usize, &str)> = hits
+            .iter()
+            .filter(|h| h.id.contains('.'))
+            .map(|h| (h.sentence, table::parent_of(&h.id)))
+            .collect();
+        for h in &hits {
+            if sub_in.contains(&(h.sentence, h.id.as_str())) {
+                continue;
+            }
+            let matched = &text[h.range.clone()];
+            if kb.is_name_listing(&text[sents[h.sentence].range.clone()], matched) {
                 continue;
             }
             let score = if h.polarity == Polarity::Hedged {
@@ -176,17 +236,17 @@ pub fn infer_layers(text: &str, kb: &AttackKb, layers: Layers) -> Vec<TechniqueH
                 h.sentence,
                 Layer::Pattern,
                 score,
-                Some(text[h.range.clone()].to_owned()),
+                Some(matched.to_owned()),
             ));
         }
     }
-    if layers.model && !kb.model.classes.is_empty() {
-        let probs = sentence_probabilities(text, &sents, &kb.model);
-        for (c, class) in kb.model.classes.iter().enumerate() {
+    if layers.model && !model.classes.is_empty() {
+        let probs = sentence_probabilities(text, &sents, model);
+        for (c, class) in model.classes.iter().enumerate() {
             let col: Vec<f32> = probs.iter().map(|(_, p)| p[c]).collect();
-            let q = kb.model.doc_probability(c, &col);
-            let emit = q >= kb.model.threshold;
-            let support = q >= kb.model.threshold * SUPPORT_FACTOR;
+            let q = model.doc_probability(c, &col);
+            let emit = q >= model.threshold;
+            let support = q >= model.threshold * SUPPORT_FACTOR;
             if !emit && !support && !found.contains_key(&class.id) {
                 continue;
             }
@@ -217,7 +277,7 @@ pub fn infer_layers(text: &str, kb: &AttackKb, layers: Layers) -> Vec<TechniqueH
 
     let mut out = Vec::new();
     for (id, f) in found {
-        let model_support = f.model_p >= kb.model.threshold * SUPPORT_FACTOR;
+        let model_support = f.model_p >= model.threshold * SUPPORT_FACTOR;
         let pattern_support = !f.pattern_sentences.is_empty();
         let emit = f.id_strong
             || f.pattern_strong

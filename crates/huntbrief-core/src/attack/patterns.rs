@@ -6,8 +6,11 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
-use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::{Regex, RegexBuilder};
+use regex_syntax::hir::{Hir, HirKind};
 use serde::Deserialize;
 
 use super::cues::{Cues, Polarity, Sentence};
@@ -50,6 +53,22 @@ struct Rule {
     score: f32,
 }
 
+#[derive(Debug)]
+struct LazyRegex {
+    src: String,
+    cell: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    /// The compiled regex; `None` if it does not compile (an override that skipped
+    /// verification cannot make analysis panic).
+    fn get(&self) -> Option<&Regex> {
+        self.cell
+            .get_or_init(|| ascii_regex(&self.src).ok())
+            .as_ref()
+    }
+}
+
 /// One rule firing in one sentence.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatternHit {
@@ -69,9 +88,16 @@ pub struct Patterns {
     phrases: Phrases,
     /// Rule of each phrase.
     phrase_rule: Vec<usize>,
-    regex_set: RegexSet,
-    regexes: Vec<Regex>,
+    /// Compiled on first use: a short article touches few of them.
+    regexes: Vec<LazyRegex>,
     regex_rule: Vec<usize>,
+    /// Literals one of which every match of a regex contains; a regex is only tried on
+    /// sentences holding one of its anchors.
+    anchors: Option<AhoCorasick>,
+    /// Regex of each anchor.
+    anchor_regex: Vec<usize>,
+    /// Regexes without a usable anchor: tried on every sentence.
+    unanchored: Vec<usize>,
 }
 
 impl Patterns {
@@ -141,38 +167,86 @@ impl Patterns {
                 phrase_rule.push(i);
             }
             for r in &spec.regex {
-                ascii_regex(r).map_err(|e| bad(format!("rule {}: {e}", spec.id)))?;
+                // Syntax is checked here; compilation happens on first use (or below).
+                regex_syntax::ParserBuilder::new()
+                    .unicode(false)
+                    .utf8(false)
+                    .case_insensitive(true)
+                    .build()
+                    .parse(r)
+                    .map_err(|e| bad(format!("rule {}: {e}", spec.id)))?;
                 all_regex.push(r.clone());
                 regex_rule.push(i);
             }
         }
+        // The built-in file is verified by its schema test; an override is verified here.
+        let verify = cfg!(test) || crate::kb::EMBEDDED.get(Self::FILE) != Some(source);
+        let regexes: Vec<LazyRegex> = all_regex
+            .iter()
+            .map(|r| LazyRegex {
+                src: r.clone(),
+                cell: OnceLock::new(),
+            })
+            .collect();
+        if verify {
+            for r in &regexes {
+                if r.get().is_none() {
+                    return Err(bad(format!("regex {:?} does not compile", r.src)));
+                }
+            }
+        }
+        let mut anchor_lits: Vec<Vec<u8>> = Vec::new();
+        let mut anchor_regex = Vec::new();
+        let mut unanchored = Vec::new();
+        for (i, r) in all_regex.iter().enumerate() {
+            match regex_anchors(r) {
+                Some(lits) => {
+                    for l in lits {
+                        anchor_lits.push(l);
+                        anchor_regex.push(i);
+                    }
+                }
+                None => unanchored.push(i),
+            }
+        }
+        let anchors = if anchor_lits.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&anchor_lits)
+                    .map_err(|e| bad(e.to_string()))?,
+            )
+        };
         let patterns = Self {
             rules,
             phrases: Phrases::new(&all_phrases).map_err(bad)?,
             phrase_rule,
-            regex_set: RegexSetBuilder::new(&all_regex)
-                .unicode(false)
-                .case_insensitive(true)
-                .build()
-                .map_err(|e| bad(e.to_string()))?,
-            regexes: all_regex
-                .iter()
-                .map(|r| ascii_regex(r))
-                .collect::<Result<_, _>>()
-                .map_err(|e| bad(e.to_string()))?,
+            regexes,
             regex_rule,
+            anchors,
+            anchor_regex,
+            unanchored,
         };
         // Report every failing example at once: the file is edited in batches.
         let mut failures = Vec::new();
-        for (i, spec) in file.rule.iter().enumerate() {
+        for (i, spec) in file.rule.iter().enumerate().filter(|_| verify) {
             for ex in &spec.examples {
                 if !patterns.rule_fires(i, ex, cues) {
-                    failures.push(format!("rule {} does not fire on its example {ex:?}", spec.id));
+                    failures.push(format!(
+                        "rule {} does not fire on its example {ex:?}",
+                        spec.id
+                    ));
                 }
             }
             for keep in &spec.keeps {
                 if patterns.rule_fires(i, keep, cues) {
-                    failures.push(format!("rule {} fires on the text it must keep: {keep:?}", spec.id));
+                    failures.push(format!(
+                        "rule {} fires on the text it must keep: {keep:?}",
+                        spec.id
+                    ));
                 }
             }
         }
@@ -196,7 +270,10 @@ impl Patterns {
 
     /// Every rule hit in in-scope sentences, negated ones included (the caller decides).
     pub fn hits(&self, text: &str, sents: &[Sentence], cues: &Cues) -> Vec<PatternHit> {
-        self.scan(text, sents, cues).into_iter().map(|(_, h)| h).collect()
+        self.scan(text, sents, cues)
+            .into_iter()
+            .map(|(_, h)| h)
+            .collect()
     }
 
     fn scan(&self, text: &str, sents: &[Sentence], cues: &Cues) -> Vec<(usize, PatternHit)> {
@@ -205,12 +282,35 @@ impl Patterns {
             .matches(text)
             .map(|(p, r)| (self.phrase_rule[p], r))
             .collect();
-        for i in self.regex_set.matches(text.as_bytes()).iter() {
-            raw.extend(
-                self.regexes[i]
-                    .find_iter(text.as_bytes())
-                    .map(|m| (self.regex_rule[i], char_range(text, m.range()))),
-            );
+        // Regexes run sentence by sentence, and only where one of their anchors occurs.
+        let mut candidates: Vec<(usize, usize)> = Vec::new();
+        if let Some(ac) = &self.anchors {
+            for m in ac.find_overlapping_iter(text) {
+                if let Some(si) = sentence_of(sents, m.start()) {
+                    candidates.push((si, self.anchor_regex[m.pattern().as_usize()]));
+                }
+            }
+        }
+        for (si, s) in sents.iter().enumerate() {
+            if s.in_scope {
+                candidates.extend(self.unanchored.iter().map(|&r| (si, r)));
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        for (si, ri) in candidates {
+            let s = &sents[si];
+            if !s.in_scope {
+                continue;
+            }
+            let bytes = &text.as_bytes()[s.range.clone()];
+            let Some(re) = self.regexes[ri].get() else {
+                continue;
+            };
+            raw.extend(re.find_iter(bytes).map(|m| {
+                let r = m.start() + s.range.start..m.end() + s.range.start;
+                (self.regex_rule[ri], char_range(text, r))
+            }));
         }
         raw.sort_by_key(|(rule, r)| (r.start, *rule));
         let mut out: Vec<(usize, PatternHit)> = Vec::new();
@@ -251,6 +351,62 @@ impl Patterns {
     }
 }
 
+/// Literals (at least 3 bytes, lower-case as written) of which every match of `r`
+/// contains one, picked to be as rare as the regex allows; `None` when the regex has no
+/// such set.
+fn regex_anchors(r: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(r)
+        .ok()?;
+    anchors_of(&hir).map(|(_, lits)| lits)
+}
+
+/// Words so common in reports that anchoring on them saves nothing.
+const COMMON: &[&str] = &[
+    "the", "and", "use", "uses", "used", "using", "run", "runs", "ran", "via", "with", "from",
+    "for", "that", "this", "get", "set", "add", "all", "its", "their", "was", "were", "are", "has",
+    "have", "can", "into", "onto", "over", "then", "new", "data", "file", "files",
+];
+
+/// (rarity score, literals) for `h`: the minimum literal length, common words counting 1.
+fn anchors_of(h: &Hir) -> Option<(usize, Vec<Vec<u8>>)> {
+    match h.kind() {
+        HirKind::Literal(lit) => {
+            let bytes = lit.0.to_ascii_lowercase();
+            if bytes.len() < 3 {
+                return None;
+            }
+            let word = std::str::from_utf8(&bytes).unwrap_or("");
+            let score = if COMMON.contains(&word) {
+                1
+            } else {
+                bytes.len()
+            };
+            Some((score, vec![bytes]))
+        }
+        HirKind::Capture(c) => anchors_of(&c.sub),
+        HirKind::Repetition(rep) if rep.min >= 1 => anchors_of(&rep.sub),
+        HirKind::Concat(subs) => subs
+            .iter()
+            .filter_map(anchors_of)
+            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.len().cmp(&a.1.len()))),
+        HirKind::Alternation(alts) => {
+            let mut score = usize::MAX;
+            let mut lits = Vec::new();
+            for a in alts {
+                let (s, l) = anchors_of(a)?;
+                score = score.min(s);
+                lits.extend(l);
+            }
+            Some((score, lits))
+        }
+        _ => None,
+    }
+}
+
 /// Patterns run over bytes with ASCII classes: `\w`, `\b` and `[^.\n]` mean what they
 /// say for English command lines, and the compiled set stays small (Unicode classes under
 /// bounded repeats would make it hundreds of times larger).
@@ -277,10 +433,7 @@ fn char_range(text: &str, r: Range<usize>) -> Range<usize> {
 /// The sentence containing byte `offset` (sentences are sorted and disjoint).
 pub fn sentence_of(sents: &[Sentence], offset: usize) -> Option<usize> {
     let i = sents.partition_point(|s| s.range.end <= offset);
-    sents
-        .get(i)
-        .filter(|s| s.range.start <= offset)
-        .map(|_| i)
+    sents.get(i).filter(|s| s.range.start <= offset).map(|_| i)
 }
 
 #[cfg(test)]
@@ -321,7 +474,9 @@ mod tests {
         // revoked ID, unknown field, failing example, bad regex, unknown set, firing keep
         assert!(load(&ok.replace("T1490", "T1574.002")).is_err());
         assert!(load(&format!("{ok}\ncolour='red'")).is_err());
-        assert!(load(&ok.replace("ran vssadmin delete shadows /all /quiet", "ran backups")).is_err());
+        assert!(
+            load(&ok.replace("ran vssadmin delete shadows /all /quiet", "ran backups")).is_err()
+        );
         assert!(load(&ok.replace("phrases=['vssadmin delete shadows']", "regex=['(']")).is_err());
         assert!(load(&format!("{ok}\ncontext=['@nope']")).is_err());
         assert!(load(&format!("{ok}\nkeeps=['It ran vssadmin delete shadows.']")).is_err());
@@ -331,7 +486,9 @@ mod tests {
     #[test]
     fn command_lines_and_phrases_fire() {
         assert_eq!(
-            fired("The operators executed schtasks /create /tn Updater /tr c:\\users\\public\\a.exe"),
+            fired(
+                "The operators executed schtasks /create /tn Updater /tr c:\\users\\public\\a.exe"
+            ),
             ["T1053.005"]
         );
         assert_eq!(
@@ -339,8 +496,10 @@ mod tests {
             ["T1490"]
         );
         assert!(
-            fired("Persistence is set under HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run.")
-                .contains(&"T1547.001".to_owned())
+            fired(
+                "Persistence is set under HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run."
+            )
+            .contains(&"T1547.001".to_owned())
         );
         assert_eq!(
             fired("The loader relies on DLL side-loading through a signed binary."),
@@ -359,6 +518,31 @@ mod tests {
         ] {
             assert!(fired(quiet).is_empty(), "{quiet}: {:?}", fired(quiet));
         }
+    }
+
+    #[test]
+    fn anchors_are_the_rarest_required_literals() {
+        let a = |r: &str| {
+            regex_anchors(r).map(|v| {
+                v.into_iter()
+                    .map(|b| String::from_utf8(b).unwrap())
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            a(r"\b(?:run|used)\b[^\n]{0,40}?\b(?:batch|\.bat)\s+files?"),
+            Some(vec!["batch".into(), ".bat".into()])
+        );
+        assert_eq!(a(r"\bschtasks(?:\.exe)?\b"), Some(vec!["schtasks".into()]));
+        assert_eq!(a(r"\bx\w+y"), None);
+        assert_eq!(a(r"(?:ab|schtasks)"), None);
+        // Every embedded regex but a few has anchors, so scanning stays fast.
+        let kb = AttackKb::embedded();
+        assert!(
+            kb.patterns.unanchored.len() <= 6,
+            "{:?}",
+            kb.patterns.unanchored
+        );
     }
 
     #[test]

@@ -142,7 +142,8 @@ impl Table {
     /// Parses the two TSV files (the format [`Table::to_tsv`] writes).
     pub fn parse(techniques_tsv: &str, tactics_tsv: &str) -> Result<Self, KbError> {
         let tactics = parse_tactics(tactics_tsv)?;
-        let bad = |line: usize, m: String| KbError::invalid(Self::FILE, format!("line {line}: {m}"));
+        let bad =
+            |line: usize, m: String| KbError::invalid(Self::FILE, format!("line {line}: {m}"));
         let mut version = String::new();
         let mut source = String::new();
         let mut techniques = Vec::new();
@@ -287,7 +288,10 @@ impl Table {
     /// The technique file in the format [`Table::parse`] reads, MITRE's notice included.
     pub fn to_tsv(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# MITRE ATT&CK Enterprise techniques (huntbrief table).");
+        let _ = writeln!(
+            out,
+            "# MITRE ATT&CK Enterprise techniques (huntbrief table)."
+        );
         let _ = writeln!(out, "# version: {}", self.version);
         let _ = writeln!(out, "# source: {}", self.source);
         let _ = writeln!(
@@ -317,7 +321,10 @@ impl Table {
     /// The tactic file, in kill-chain order.
     pub fn tactics_tsv(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# MITRE ATT&CK Enterprise tactics in kill-chain order.");
+        let _ = writeln!(
+            out,
+            "# MITRE ATT&CK Enterprise tactics in kill-chain order."
+        );
         let _ = writeln!(out, "# version: {}", self.version);
         write_notice(&mut out);
         out.push_str("id\tshortname\tname\n");
@@ -368,7 +375,9 @@ fn parse_tactics(tsv: &str) -> Result<Vec<Tactic>, KbError> {
             && id.starts_with("TA")
             && id[2..].bytes().all(|b| b.is_ascii_digit())
             && !shortname.is_empty()
-            && shortname.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+            && shortname
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'-')
             && !name.trim().is_empty();
         if !well_formed {
             return Err(bad(format!("malformed tactic {line:?}")));
@@ -438,7 +447,10 @@ mod tests {
             t.display_name("T1195.002").as_deref(),
             Some("Supply Chain Compromise: Compromise Software Supply Chain")
         );
-        assert_eq!(t.display_name("T1486").as_deref(), Some("Data Encrypted for Impact"));
+        assert_eq!(
+            t.display_name("T1486").as_deref(),
+            Some("Data Encrypted for Impact")
+        );
         assert_eq!(t.display_name("T9999"), None);
     }
 
@@ -494,7 +506,14 @@ mod tests {
     fn technique_id_shape() {
         assert!(is_technique_id("T1059"));
         assert!(is_technique_id("T1059.001"));
-        for bad in ["T105", "T10599", "t1059", "T1059.01", "T1059-001", "T１０５９"] {
+        for bad in [
+            "T105",
+            "T10599",
+            "t1059",
+            "T1059.01",
+            "T1059-001",
+            "T１０５９",
+        ] {
             assert!(!is_technique_id(bad), "{bad}");
         }
         assert_eq!(parent_of("T1059.001"), "T1059");

@@ -22,7 +22,108 @@ fn every_technique_has_evidence_a_current_name_and_tactics() {
         assert!(!t.tactics.is_empty());
         assert!(t.confidence > 0.5 && t.confidence <= 1.0);
         assert!(text.contains(&t.details[0].sentence));
-        assert_eq!(&text[t.details[0].start..t.details[0].end], t.details[0].sentence);
+        assert_eq!(
+            &text[t.details[0].start..t.details[0].end],
+            t.details[0].sentence
+        );
     }
     assert_eq!(hits[1].name, "Scheduled Task/Job: Scheduled Task");
+}
+
+#[test]
+fn technique_names_in_lists_and_tables_are_not_evidence() {
+    let text = "Process Injection [T1055]\nIngress Tool Transfer\nT1105 Ingress Tool Transfer\nUser Execution: Malicious File";
+    assert!(ids(text).is_empty(), "{:?}", ids(text));
+    // The same words in a sentence about what happened are.
+    assert_eq!(
+        ids("The loader uses process injection to hide inside a legitimate svchost.exe process."),
+        ["T1055"]
+    );
+}
+
+#[test]
+fn a_sub_technique_sentence_is_not_also_parent_evidence() {
+    let got = ids("The payload is executed via process hollowing of a suspended RegAsm.exe.");
+    assert!(
+        got.contains(&"T1055.012".to_owned()) && !got.contains(&"T1055".to_owned()),
+        "{got:?}"
+    );
+}
+
+/// The seed article: an opinion essay about the term "supply chain security".
+const SEED_ESSAY: &str = "Editor's note: The following think piece, written by our Open Source and Open Standards Strategy Director, examines the origin of the term \"supply chain security\" and whether it's a good fit for today's open source software development process.
+I was inspired to write this after reading a post from Thomas Depierre on Mastodon. The post touched on something that's been troubling me recently.
+When it comes to open source, the maintainers of the packages we depend on are not our suppliers. They have not signed a contract, they are not paid, and they owe us nothing.
+Software supply chain attacks such as SolarWinds and the compromise of popular packages have made supply chain security a board-level topic, and regulators now ask vendors for SBOMs.
+Yet calling volunteers \"suppliers\" shifts responsibility to people who never agreed to carry it. Companies should invest in the projects they rely on, fund maintainers and contribute fixes upstream.
+We recommend that organizations map their dependencies, verify signatures and pin versions, and that they treat open source as a commons rather than a supply chain.";
+
+/// A data-breach story that mentions ransomware and extortion.
+const BREACH_STORY: &str = "Regional hospital group discloses data breach affecting 1.2 million patients
+The hospital group said an unauthorized party accessed its network between March 2 and March 9 and copied files containing names, dates of birth, Social Security numbers and medical record numbers.
+The BlackSuit ransomware gang claimed the attack on its leak site last week and threatened to publish the stolen data unless an extortion payment is made.
+The company said it has notified law enforcement, engaged a third-party forensic firm and is offering affected patients 24 months of credit monitoring.
+It did not say whether a ransom was paid, and its hospitals continued to operate normally throughout the incident.
+Ransomware and data extortion attacks on healthcare providers have risen sharply, according to the HHS Office for Civil Rights.";
+
+/// A TeamCity remote code execution story.
+const TEAMCITY_STORY: &str = "JetBrains fixes critical TeamCity authentication bypass exploited in attacks
+JetBrains has released TeamCity 2023.11.4 to fix two vulnerabilities, CVE-2024-27198 and CVE-2024-27199, in the on-premises CI/CD server.
+The critical flaw lets an unauthenticated remote attacker bypass authentication and take over the server, gaining administrative control and the ability to execute code.
+Days after the disclosure, attackers exploited CVE-2024-27198 in internet-facing TeamCity servers to create hundreds of rogue administrator accounts, according to LeakIX.
+Administrators who cannot upgrade immediately should apply the security patch plugin or restrict access to the server from the internet.
+Rapid7, which found the flaws, published technical details and a proof-of-concept exploit on Monday.";
+
+#[test]
+fn the_seed_essay_gets_no_supply_chain_technique() {
+    let got = ids(SEED_ESSAY);
+    assert!(!got.iter().any(|t| t.starts_with("T1195")), "{got:?}");
+    assert!(
+        got.is_empty(),
+        "an opinion essay describes no technique: {got:?}"
+    );
+}
+
+#[test]
+fn a_breach_story_mentioning_ransomware_gets_no_ransomware_playbook() {
+    let got = ids(BREACH_STORY);
+    for wrong in ["T1003.001", "T1021.002", "T1569.002", "T1486", "T1490"] {
+        assert!(!got.contains(&wrong.to_owned()), "{wrong} in {got:?}");
+    }
+}
+
+#[test]
+fn a_teamcity_rce_story_gets_no_phishing_techniques() {
+    let got = ids(TEAMCITY_STORY);
+    assert!(
+        !got.iter()
+            .any(|t| t.starts_with("T1566") || t.starts_with("T1204")),
+        "{got:?}"
+    );
+    // What the story does describe: exploitation of a public-facing application.
+    assert!(got.contains(&"T1190".to_owned()), "{got:?}");
+}
+
+#[test]
+fn hostile_input_does_not_panic_and_stays_deterministic() {
+    let kb = kb();
+    let mut nasty = String::new();
+    for i in 0..2000 {
+        nasty.push_str(
+            [
+                "T1059.",
+                "é\u{200b}",
+                "\n\n",
+                "cmd.exe /c ",
+                "T1",
+                ".",
+                "\u{0}",
+                "schtasks /create ",
+            ][i % 8],
+        );
+    }
+    let a = infer(&nasty, &kb);
+    let b = infer(&nasty, &kb);
+    assert_eq!(a, b);
+    assert!(infer("", &kb).is_empty());
 }

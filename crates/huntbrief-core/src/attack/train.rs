@@ -193,19 +193,19 @@ pub fn fit_combiner(pairs: &[DocPair], classes: usize) -> ([f32; DOC_FEATURES], 
                     .map(|(a, b)| a * b)
                     .sum::<f32>();
             let g = sigmoid(z) - f32::from(u8::from(p.label));
-            for k in 0..DOC_FEATURES {
-                gw[k] += g * p.features[k];
+            for (acc, x) in gw.iter_mut().zip(p.features.iter()) {
+                *acc += g * x;
             }
             gb += g;
             gd[p.class] += g;
         }
-        for k in 0..DOC_FEATURES {
-            w[k] -= lr * gw[k] / n;
+        for (wk, gk) in w.iter_mut().zip(gw.iter()) {
+            *wk -= lr * gk / n;
         }
         b0 -= lr * gb / n;
-        for c in 0..classes {
+        for (dc, gc) in d.iter_mut().zip(gd.iter()) {
             // Per-class pull toward the shared intercept, scaled to the class's share.
-            d[c] -= lr * (gd[c] / n + shrink * d[c] * classes as f32 / n);
+            *dc -= lr * (gc / n + shrink * *dc * classes as f32 / n);
         }
     }
     (w, b0, d)
@@ -247,7 +247,10 @@ mod tests {
         for i in 0..40 {
             data.push(ex(&format!("the actor dumped lsass memory host{i}"), &[0]));
             data.push(ex(&format!("created a scheduled task named upd{i}"), &[1]));
-            data.push(ex(&format!("the weather report for day {i} was sunny"), &[]));
+            data.push(ex(
+                &format!("the weather report for day {i} was sunny"),
+                &[],
+            ));
         }
         let p = FtrlParams::default();
         let a = train_sentences(&data, 2, &p);
@@ -303,7 +306,14 @@ mod tests {
 
     #[test]
     fn threshold_reaches_the_target_precision() {
-        let mut s = vec![(0.9, true), (0.8, true), (0.7, false), (0.6, true), (0.5, false), (0.4, false)];
+        let mut s = vec![
+            (0.9, true),
+            (0.8, true),
+            (0.7, false),
+            (0.6, true),
+            (0.5, false),
+            (0.4, false),
+        ];
         assert_eq!(pick_threshold(&mut s, 0.75, 1), 0.6);
         assert_eq!(pick_threshold(&mut s, 1.0, 1), 0.8);
         assert_eq!(pick_threshold(&mut s, 1.0, 3), 1.0);

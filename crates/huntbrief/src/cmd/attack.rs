@@ -78,13 +78,7 @@ fn import_cmd(args: ImportArgs) -> Result<ExitCode> {
     };
     write(Table::FILE, table.to_tsv())?;
     write(Table::TACTICS_FILE, table.tactics_tsv())?;
-    let count = |s| {
-        table
-            .techniques()
-            .iter()
-            .filter(|t| t.status == s)
-            .count()
-    };
+    let count = |s| table.techniques().iter().filter(|t| t.status == s).count();
     use huntbrief_core::attack::table::Status;
     eprintln!(
         "ATT&CK {}: {} active, {} revoked, {} deprecated techniques; {} tactics -> {}",

@@ -1,5 +1,6 @@
 pub mod analyze;
 pub mod attack;
+pub mod eval;
 pub mod feeds;
 pub mod hunts;
 pub mod iocs;

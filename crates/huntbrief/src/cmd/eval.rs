@@ -1,0 +1,247 @@
+//! `huntbrief eval attack FILE.jsonl`: document-level scores of technique inference on
+//! any JSON lines of `{"text": ..., "techniques": [...]}` (micro precision, recall, F1,
+//! F0.5 at technique and parent level, IDs normalised to the current ATT&CK release).
+
+use std::fs;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use huntbrief_core::attack::eval::{Counts, Level, normalize, parents, restrict, score};
+use huntbrief_core::attack::{Layers, infer_layers};
+use serde_json::Value;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Score ATT&CK technique inference against labelled documents.
+    Attack(AttackArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AttackArgs {
+    /// JSON lines with `text` and `techniques` (a list of ATT&CK IDs).
+    pub file: PathBuf,
+    /// Layers to run, comma-separated: ids, patterns, model (default: all).
+    #[arg(long, value_delimiter = ',', value_name = "LAYER")]
+    pub layers: Vec<Layer>,
+    /// Also score each layer alone and each layer left out.
+    #[arg(long)]
+    pub ablation: bool,
+    /// Print the scores as JSON instead of a Markdown table.
+    #[arg(long)]
+    pub json: bool,
+    /// Directory whose data files replace the built-in ones.
+    #[arg(long, value_name = "DIR", env = "HUNTBRIEF_DATA")]
+    pub data: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Layer {
+    Ids,
+    Patterns,
+    Model,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    match args.command {
+        Command::Attack(a) => attack(a),
+    }
+}
+
+struct Labelled {
+    text: String,
+    gold: Vec<String>,
+}
+
+fn read(path: &PathBuf) -> Result<Vec<Labelled>> {
+    let raw =
+        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut out = Vec::new();
+    for (n, line) in raw.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(line)
+            .with_context(|| format!("{}:{}: not JSON", path.display(), n + 1))?;
+        let text = v
+            .get("text")
+            .and_then(Value::as_str)
+            .with_context(|| format!("{}:{}: no \"text\" string", path.display(), n + 1))?;
+        let gold = v
+            .get("techniques")
+            .and_then(Value::as_array)
+            .with_context(|| format!("{}:{}: no \"techniques\" list", path.display(), n + 1))?
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+        out.push(Labelled {
+            text: text.to_owned(),
+            gold,
+        });
+    }
+    if out.is_empty() {
+        bail!("{} holds no documents", path.display());
+    }
+    Ok(out)
+}
+
+fn layers_of(list: &[Layer]) -> Layers {
+    if list.is_empty() {
+        return Layers::ALL;
+    }
+    Layers {
+        ids: list.contains(&Layer::Ids),
+        patterns: list.contains(&Layer::Patterns),
+        model: list.contains(&Layer::Model),
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct Scores {
+    technique: Counts,
+    parent: Counts,
+    technique_in_space: Counts,
+    parent_in_space: Counts,
+}
+
+fn attack(args: AttackArgs) -> Result<ExitCode> {
+    let kb = crate::kb::load(args.data.as_deref())?;
+    let docs = read(&args.file)?;
+    let table = &kb.attack.table;
+    // The label space: what the annotators of this file could have marked.
+    let all_gold: Vec<String> = docs.iter().flat_map(|d| d.gold.iter().cloned()).collect();
+    let space = normalize(&all_gold, table, Level::Technique);
+    let mut runs: Vec<(String, Layers)> = vec![("selected".into(), layers_of(&args.layers))];
+    if args.ablation {
+        let one = |ids, patterns, model| Layers {
+            ids,
+            patterns,
+            model,
+        };
+        runs = vec![
+            ("ids".into(), one(true, false, false)),
+            ("patterns".into(), one(false, true, false)),
+            ("model".into(), one(false, false, true)),
+            ("all but ids".into(), one(false, true, true)),
+            ("all but patterns".into(), one(true, false, true)),
+            ("all but model".into(), one(true, true, false)),
+            ("all".into(), Layers::ALL),
+        ];
+    }
+    let mut results = Vec::new();
+    for (name, layers) in &runs {
+        let mut s = Scores::default();
+        for d in &docs {
+            let pred: Vec<String> = infer_layers(&d.text, &kb.attack, *layers)
+                .into_iter()
+                .map(|t| t.id)
+                .collect();
+            let (p, g) = (
+                normalize(&pred, table, Level::Technique),
+                normalize(&d.gold, table, Level::Technique),
+            );
+            let gp = parents(&g);
+            let inside = restrict(&p, &space);
+            s.technique.add(score(&p, &g, None));
+            s.parent.add(score(&parents(&p), &gp, None));
+            s.technique_in_space.add(score(&inside, &g, None));
+            s.parent_in_space.add(score(&parents(&inside), &gp, None));
+        }
+        results.push((name.clone(), s));
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let rows: Vec<Value> = results
+            .iter()
+            .flat_map(|(name, s)| {
+                [
+                    ("technique", "all", s.technique),
+                    ("parent", "all", s.parent),
+                    ("technique", "label-space", s.technique_in_space),
+                    ("parent", "label-space", s.parent_in_space),
+                ]
+                .map(|(level, scope, c)| {
+                    serde_json::json!({
+                        "layers": name, "level": level, "predictions": scope,
+                        "precision": c.precision(), "recall": c.recall(), "f1": c.f1(),
+                        "f0_5": c.f_beta(0.5), "tp": c.tp, "fp": c.fp, "fn": c.fn_,
+                    })
+                })
+            })
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"documents": docs.len(), "scores": rows})
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(
+        out,
+        "{} documents; document-level micro scores. \"label space\": only predicted technique IDs that occur somewhere in the file's labels count (parents lifted after that).\n",
+        docs.len()
+    )?;
+    writeln!(
+        out,
+        "| layers | level | predictions | P | R | F1 | F0.5 | TP | FP | FN |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|---|---|---|")?;
+    for (name, s) in &results {
+        for (level, scope, c) in [
+            ("technique", "all", s.technique),
+            ("parent", "all", s.parent),
+            ("technique", "label space", s.technique_in_space),
+            ("parent", "label space", s.parent_in_space),
+        ] {
+            writeln!(
+                out,
+                "| {name} | {level} | {scope} | {:.3} | {:.3} | {:.3} | {:.3} | {} | {} | {} |",
+                c.precision(),
+                c.recall(),
+                c.f1(),
+                c.f_beta(0.5),
+                c.tp,
+                c.fp,
+                c.fn_
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layer_selection() {
+        assert_eq!(layers_of(&[]), Layers::ALL);
+        let l = layers_of(&[Layer::Patterns]);
+        assert!(l.patterns && !l.ids && !l.model);
+    }
+
+    #[test]
+    fn reads_labelled_lines_and_rejects_bad_ones() {
+        let dir = std::env::temp_dir().join(format!("hb-eval-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.jsonl");
+        fs::write(&good, "{\"text\": \"a\", \"techniques\": [\"T1105\"]}\n\n").unwrap();
+        let docs = read(&good).unwrap();
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].gold, ["T1105"]);
+        let bad = dir.join("bad.jsonl");
+        fs::write(&bad, "{\"text\": \"a\"}\n").unwrap();
+        assert!(read(&bad).is_err());
+        fs::write(&bad, "").unwrap();
+        assert!(read(&bad).is_err());
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
