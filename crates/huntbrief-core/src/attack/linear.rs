@@ -34,6 +34,8 @@ pub struct Model {
     pub combine: [f32; DOC_FEATURES],
     /// Document probability from which a technique is emitted.
     pub threshold: f32,
+    /// Fraction of the threshold from which the model backs another layer's weak hit.
+    pub support: f32,
     /// (bucket, first entry) sorted by bucket; entries of bucket i run to the next start.
     index: Vec<(u32, u32)>,
     entries: Vec<(u16, f32)>,
@@ -48,6 +50,7 @@ impl Model {
         weights: &[Vec<(u32, f32)>],
         combine: [f32; DOC_FEATURES],
         threshold: f32,
+        support: f32,
     ) -> Self {
         let mut flat: Vec<(u32, u16, f32)> = Vec::new();
         for (c, ws) in weights.iter().enumerate() {
@@ -70,6 +73,7 @@ impl Model {
             classes,
             combine,
             threshold,
+            support,
             index,
             entries,
         }
@@ -77,7 +81,7 @@ impl Model {
 
     /// An empty model: no classes, scores nothing.
     pub fn empty() -> Self {
-        Self::new(Vec::new(), &[], [0.0; DOC_FEATURES], 1.0)
+        Self::new(Vec::new(), &[], [0.0; DOC_FEATURES], 1.0, 1.0)
     }
 
     pub fn nonzero(&self) -> usize {
@@ -127,6 +131,7 @@ impl Model {
     pub fn parse(source: &str) -> Result<Self, KbError> {
         let bad = |n: usize, m: &str| KbError::invalid(Self::FILE, format!("line {n}: {m}"));
         let mut threshold = None;
+        let mut support = None;
         let mut combine = None;
         let mut classes: Vec<Class> = Vec::new();
         let mut weights: Vec<Vec<(u32, f32)>> = Vec::new();
@@ -147,6 +152,9 @@ impl Model {
                             Some(("buckets", v)) if v.parse() == Ok(BUCKETS) => {}
                             Some(("threshold", v)) => {
                                 threshold = Some(parse_f32(v).ok_or_else(|| bad(n, "threshold"))?)
+                            }
+                            Some(("support", v)) => {
+                                support = Some(parse_f32(v).ok_or_else(|| bad(n, "support"))?)
                             }
                             _ => return Err(bad(n, "bad model header")),
                         }
@@ -207,7 +215,8 @@ impl Model {
         if classes.len() > usize::from(u16::MAX) {
             return Err(bad(0, "too many classes"));
         }
-        Ok(Self::new(classes, &weights, combine, threshold))
+        let support = support.ok_or_else(|| bad(0, "no support= in the model header"))?;
+        Ok(Self::new(classes, &weights, combine, threshold, support))
     }
 
     /// The file text (weights rounded to 4 significant digits).
@@ -228,8 +237,9 @@ impl Model {
         }
         let _ = writeln!(
             out,
-            "model 1 buckets={BUCKETS} threshold={}",
-            fmt(self.threshold)
+            "model 1 buckets={BUCKETS} threshold={} support={}",
+            fmt(self.threshold),
+            fmt(self.support)
         );
         let comb: Vec<String> = self.combine.iter().map(|w| fmt(*w)).collect();
         let _ = writeln!(out, "combine {}", comb.join(" "));
@@ -322,6 +332,7 @@ mod tests {
             &[w, Vec::new()],
             [1.0, 0.5, 0.2, 0.0, 0.0, 0.0],
             0.5,
+            0.8,
         )
     }
 
@@ -346,6 +357,7 @@ mod tests {
         for bad in [
             text.replace("model 1", "model 2"),
             text.replace("buckets=1048576", "buckets=12"),
+            text.replace(" support=0.8", ""),
             text.replace("combine 1", "combine x"),
             text.replace("class T1105", "class T1003.001"),
             format!("w 1:1\n{text}"),

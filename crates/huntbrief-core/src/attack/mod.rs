@@ -142,29 +142,16 @@ impl Layers {
 const STRONG_PATTERN: f32 = 0.8;
 /// Hedged sentences ("could", "may") count at this fraction of their score.
 const HEDGE_FACTOR: f32 = 0.6;
-/// Fraction of the model threshold at which the model supports another layer's weak hit.
-const SUPPORT_FACTOR: f32 = 0.5;
 /// At most this many evidence sentences per technique.
 const MAX_EVIDENCE: usize = 3;
 /// A model sentence is shown as evidence from this probability.
 const MODEL_EVIDENCE: f32 = 0.2;
+/// Document probabilities below this are not even candidates.
+const MIN_MODEL_CANDIDATE: f32 = 0.05;
 
 /// The techniques `text` describes, each with its evidence sentences.
 pub fn infer(text: &str, kb: &AttackKb) -> Vec<TechniqueHit> {
     infer_layers(text, kb, Layers::ALL)
-}
-
-#[derive(Default)]
-struct Found {
-    /// Strongest reason to emit, 0..1, per layer.
-    id_strong: bool,
-    id_weak: bool,
-    pattern_strong: bool,
-    pattern_sentences: Vec<usize>,
-    pattern_best: f32,
-    model_p: f32,
-    model_emit: bool,
-    evidence: Vec<Evidence>,
 }
 
 pub fn infer_layers(text: &str, kb: &AttackKb, layers: Layers) -> Vec<TechniqueHit> {
@@ -174,8 +161,127 @@ pub fn infer_layers(text: &str, kb: &AttackKb, layers: Layers) -> Vec<TechniqueH
 /// Inference with another sentence model in place of the knowledge base's (training and
 /// cross-validation use it).
 pub fn infer_with(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> Vec<TechniqueHit> {
+    let rule = Decision {
+        layers,
+        threshold: model.threshold,
+        support: model.support,
+    };
+    candidates(text, kb, layers, model)
+        .into_iter()
+        .filter(|c| rule.emits(c))
+        .filter_map(|c| c.into_hit(kb, rule))
+        .collect()
+}
+
+/// What each layer found for one technique in one document, before the decision.
+#[derive(Debug, Clone, Default)]
+pub struct Candidate {
+    pub id: String,
+    /// An ID written in a sentence that describes behaviour.
+    pub id_strong: bool,
+    /// An ID written anywhere (a list entry included).
+    pub id_weak: bool,
+    /// A pattern at or above [`STRONG_PATTERN`] in an asserting sentence.
+    pub pattern_strong: bool,
+    /// Sentences with a pattern hit.
+    pub pattern_sentences: usize,
+    pub pattern_best: f32,
+    /// The model's document probability.
+    pub model_p: f32,
+    pub evidence: Vec<Evidence>,
+}
+
+/// How candidates become techniques: which layers count, the model's threshold, and the
+/// fraction of it at which the model backs another layer's weak evidence.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Decision {
+    pub layers: Layers,
+    pub threshold: f32,
+    pub support: f32,
+}
+
+impl Decision {
+    /// One layer sure, or two agreeing: a descriptive ID, a strong pattern, the model over
+    /// its threshold, weak patterns in two sentences, or a weak hit the model backs.
+    pub fn emits(&self, c: &Candidate) -> bool {
+        let l = self.layers;
+        let model_emit = l.model && c.model_p >= self.threshold;
+        let model_support = l.model && c.model_p >= self.threshold * self.support;
+        let id_strong = l.ids && c.id_strong;
+        let id_weak = l.ids && c.id_weak;
+        let pattern_strong = l.patterns && c.pattern_strong;
+        let pattern_any = l.patterns && c.pattern_sentences > 0;
+        let pattern_two = l.patterns && c.pattern_sentences >= 2;
+        id_strong
+            || pattern_strong
+            || model_emit
+            || pattern_two
+            || (id_weak && (pattern_any || model_support))
+            || (pattern_any && model_support)
+    }
+}
+
+impl Candidate {
+    fn into_hit(self, kb: &AttackKb, rule: Decision) -> Option<TechniqueHit> {
+        let t = kb.table.get(&self.id)?;
+        let l = rule.layers;
+        let mut doubt = 1.0f32;
+        if l.ids && self.id_strong {
+            doubt *= 0.1;
+        } else if l.ids && self.id_weak {
+            doubt *= 0.5;
+        }
+        if l.patterns {
+            doubt *= 1.0 - self.pattern_best;
+        }
+        if l.model {
+            doubt *= 1.0 - self.model_p;
+        }
+        let confidence = ((1.0 - doubt) * 100.0).round() / 100.0;
+        let mut details: Vec<Evidence> = self
+            .evidence
+            .into_iter()
+            .filter(|e| match e.layer {
+                Layer::Id => l.ids,
+                Layer::Pattern => l.patterns,
+                Layer::Model => l.model,
+            })
+            .collect();
+        // Best evidence first; one entry per sentence.
+        details.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.layer.cmp(&b.layer))
+                .then(a.start.cmp(&b.start))
+        });
+        let mut seen = Vec::new();
+        details.retain(|e| {
+            let new = !seen.contains(&e.start);
+            seen.push(e.start);
+            new
+        });
+        details.truncate(MAX_EVIDENCE);
+        if details.is_empty() {
+            return None;
+        }
+        Some(TechniqueHit {
+            name: kb
+                .table
+                .display_name(&self.id)
+                .unwrap_or_else(|| t.name.clone()),
+            tactics: t.tactics.clone(),
+            confidence,
+            evidence: details.iter().map(|e| e.sentence.clone()).collect(),
+            details,
+            id: self.id,
+        })
+    }
+}
+
+/// Every technique any enabled layer has something on, with what it found.
+pub fn candidates(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> Vec<Candidate> {
     let sents = kb.cues.sentences(text);
-    let mut found: BTreeMap<String, Found> = BTreeMap::new();
+    let mut found: BTreeMap<String, Candidate> = BTreeMap::new();
     let sentence_text = |i: usize| collapse_whitespace(&text[sents[i].range.clone()]);
     let evidence = |i: usize, layer: Layer, score: f32, matched: Option<String>| Evidence {
         sentence: sentence_text(i),
@@ -188,7 +294,10 @@ pub fn infer_with(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> V
 
     if layers.ids {
         for h in explicit::find(text, &sents, &kb.table) {
-            let f = found.entry(h.id.clone()).or_default();
+            let f = found.entry(h.id.clone()).or_insert_with(|| Candidate {
+                id: h.id.clone(),
+                ..Candidate::default()
+            });
             f.id_strong |= h.descriptive;
             f.id_weak = true;
             let score = if h.descriptive { 0.9 } else { 0.5 };
@@ -213,6 +322,7 @@ pub fn infer_with(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> V
             .filter(|h| h.id.contains('.'))
             .map(|h| (h.sentence, table::parent_of(&h.id)))
             .collect();
+        let mut sentences_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for h in &hits {
             if sub_in.contains(&(h.sentence, h.id.as_str())) {
                 continue;
@@ -226,10 +336,15 @@ pub fn infer_with(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> V
             } else {
                 h.score
             };
-            let f = found.entry(h.id.clone()).or_default();
+            let f = found.entry(h.id.clone()).or_insert_with(|| Candidate {
+                id: h.id.clone(),
+                ..Candidate::default()
+            });
             f.pattern_strong |= score >= STRONG_PATTERN;
-            if !f.pattern_sentences.contains(&h.sentence) {
-                f.pattern_sentences.push(h.sentence);
+            let list = sentences_of.entry(h.id.as_str()).or_default();
+            if !list.contains(&h.sentence) {
+                list.push(h.sentence);
+                f.pattern_sentences += 1;
             }
             f.pattern_best = f.pattern_best.max(score);
             f.evidence.push(evidence(
@@ -242,87 +357,42 @@ pub fn infer_with(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> V
     }
     if layers.model && !model.classes.is_empty() {
         let probs = sentence_probabilities(text, &sents, model);
+        let mut col: Vec<f32> = Vec::with_capacity(probs.len());
         for (c, class) in model.classes.iter().enumerate() {
-            let col: Vec<f32> = probs.iter().map(|(_, p)| p[c]).collect();
+            col.clear();
+            col.extend(probs.iter().map(|(_, p)| p[c]));
             let q = model.doc_probability(c, &col);
-            let emit = q >= model.threshold;
-            let support = q >= model.threshold * SUPPORT_FACTOR;
-            if !emit && !support && !found.contains_key(&class.id) {
+            // So unlikely that no decision would use it.
+            if q < MIN_MODEL_CANDIDATE && !found.contains_key(&class.id) {
                 continue;
             }
-            let f = found.entry(class.id.clone()).or_default();
+            let f = found.entry(class.id.clone()).or_insert_with(|| Candidate {
+                id: class.id.clone(),
+                ..Candidate::default()
+            });
             f.model_p = q;
-            f.model_emit = emit;
             let mut best: Vec<(usize, f32)> = probs
                 .iter()
                 .map(|(i, p)| (*i, p[c]))
                 .filter(|(_, p)| *p >= MODEL_EVIDENCE)
                 .collect();
-            best.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            if best.is_empty() && emit {
+            if best.is_empty() {
                 // The combiner may fire on diffuse evidence; show the best sentence anyway.
-                if let Some((i, p)) = probs
+                if let Some(top) = probs
                     .iter()
                     .map(|(i, p)| (*i, p[c]))
                     .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
                 {
-                    best.push((i, p));
+                    best.push(top);
                 }
             }
+            best.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             for (i, p) in best.into_iter().take(MAX_EVIDENCE) {
                 f.evidence.push(evidence(i, Layer::Model, p, None));
             }
         }
     }
-
-    let mut out = Vec::new();
-    for (id, f) in found {
-        let model_support = f.model_p >= model.threshold * SUPPORT_FACTOR;
-        let pattern_support = !f.pattern_sentences.is_empty();
-        let emit = f.id_strong
-            || f.pattern_strong
-            || f.model_emit
-            || f.pattern_sentences.len() >= 2
-            || (f.id_weak && (pattern_support || model_support))
-            || (pattern_support && model_support);
-        if !emit || f.evidence.is_empty() {
-            continue;
-        }
-        let Some(t) = kb.table.get(&id) else { continue };
-        let mut confidence = 1.0f32;
-        if f.id_strong {
-            confidence *= 0.1;
-        } else if f.id_weak {
-            confidence *= 0.5;
-        }
-        confidence *= 1.0 - f.pattern_best;
-        confidence *= 1.0 - f.model_p;
-        let confidence = ((1.0 - confidence) * 100.0).round() / 100.0;
-        let mut details = f.evidence;
-        // Best evidence first; one entry per sentence.
-        details.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(a.layer.cmp(&b.layer))
-                .then(a.start.cmp(&b.start))
-        });
-        let mut seen = Vec::new();
-        details.retain(|e| {
-            let new = !seen.contains(&e.start);
-            seen.push(e.start);
-            new
-        });
-        details.truncate(MAX_EVIDENCE);
-        out.push(TechniqueHit {
-            name: kb.table.display_name(&id).unwrap_or_else(|| t.name.clone()),
-            tactics: t.tactics.clone(),
-            confidence,
-            evidence: details.iter().map(|e| e.sentence.clone()).collect(),
-            details,
-            id,
-        });
-    }
-    out
+    found.into_values().collect()
 }
 
 /// Model probabilities of the sentences that can carry a claim: (sentence index, per class).

@@ -272,6 +272,7 @@ mod tests {
             &a.weights,
             [0.0; DOC_FEATURES],
             0.5,
+            1.0,
         );
         let s = model.score("they dumped lsass again");
         assert!(s[0] > 0.5 && s[1] < 0.5, "{s:?}");
