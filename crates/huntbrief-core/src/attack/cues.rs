@@ -57,6 +57,9 @@ struct CueFile {
     /// Regexes of headings whose section runs to the end of the text (references, related
     /// articles).
     drop_tail: Vec<String>,
+    /// Regexes of headings that end a `drop_tail` section after all (an ATT&CK table).
+    #[serde(default)]
+    reopen: Vec<String>,
     #[serde(default)]
     check: Vec<Check>,
 }
@@ -82,6 +85,7 @@ pub struct Cues {
     clause_break: Phrases,
     drop_section: RegexSet,
     drop_tail: RegexSet,
+    reopen: RegexSet,
     url: Regex,
 }
 
@@ -103,6 +107,7 @@ impl Cues {
         };
         let drop_section = heading_set(&file.drop_section)?;
         let drop_tail = heading_set(&file.drop_tail)?;
+        let reopen = heading_set(&file.reopen)?;
         let cues = Self {
             negation: Phrases::new(&file.negation).map_err(bad)?,
             hedge: Phrases::new(&file.hedge).map_err(bad)?,
@@ -111,6 +116,7 @@ impl Cues {
             clause_break: Phrases::new(&file.clause_break).map_err(bad)?,
             drop_section,
             drop_tail,
+            reopen,
             url: Regex::new(r"(?i)\b(?:https?|hxxps?)://\S+|\bwww\.\S+")
                 .map_err(|e| bad(e.to_string()))?,
         };
@@ -229,10 +235,13 @@ impl Cues {
         url_len * 2 > s.len() || (numbered && url_len > 0)
     }
 
-    /// Byte ranges of dropped sections: from a dropping heading to the next heading.
+    /// Byte ranges of dropped sections: from a dropping heading to the next heading, or
+    /// for trailer headings (references, related articles) to the end of the text unless
+    /// a reopening heading (an ATT&CK table, an appendix) comes first.
     fn dropped_lines(&self, text: &str) -> Vec<Range<usize>> {
         let mut out = Vec::new();
-        let mut open: Option<usize> = None;
+        // The open section's start, and whether it is a trailer.
+        let mut open: Option<(usize, bool)> = None;
         let mut offset = 0;
         for line in text.split_inclusive('\n') {
             let start = offset;
@@ -241,21 +250,26 @@ impl Cues {
             if t.is_empty() || !self.looks_like_heading(t) {
                 continue;
             }
-            if self.drop_tail.is_match(t) {
-                out.push(open.unwrap_or(start)..text.len());
-                return out;
-            }
-            let drops = self.drop_section.is_match(t);
-            match (open, drops) {
-                (None, true) => open = Some(start),
-                (Some(s), false) => {
+            let tail = self.drop_tail.is_match(t);
+            let drops = tail || self.drop_section.is_match(t);
+            match open {
+                None if drops => open = Some((start, tail)),
+                Some((s, true)) if self.reopen.is_match(t) => {
                     out.push(s..start);
                     open = None;
+                }
+                Some((s, false)) if !drops => {
+                    out.push(s..start);
+                    open = None;
+                }
+                Some((s, false)) if tail => {
+                    out.push(s..start);
+                    open = Some((start, true));
                 }
                 _ => {}
             }
         }
-        if let Some(s) = open {
+        if let Some((s, _)) = open {
             out.push(s..text.len());
         }
         out
@@ -290,7 +304,7 @@ mod tests {
         let c = cues();
         assert!(c.negation.len() > 10 && c.advice.len() > 10);
         assert!(Cues::parse("negation = []").is_err());
-        let base = "negation=['no']\nhedge=['may']\nadvice=['should']\nimperative=['disable']\nclause_break=['but']\ndrop_section=['mitigations']\ndrop_tail=['references']\n";
+        let base = "negation=['no']\nhedge=['may']\nadvice=['should']\nimperative=['disable']\nclause_break=['but']\ndrop_section=['mitigations']\ndrop_tail=['references']\nreopen=['appendix']\n";
         assert!(Cues::parse(base).is_ok());
         assert!(Cues::parse(&base.replace("['mitigations']", "['(']")).is_err());
         let failing = format!("{base}[[check]]\ntext='It may run.'\npolarity='negated'\n");

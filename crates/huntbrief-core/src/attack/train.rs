@@ -35,7 +35,7 @@ impl Default for FtrlParams {
         Self {
             alpha: 0.2,
             beta: 1.0,
-            l1: 0.5,
+            l1: 1.0,
             l2: 1.0,
             epochs: 6,
             positive_weight: 3.0,
@@ -211,23 +211,6 @@ pub fn fit_combiner(pairs: &[DocPair], classes: usize) -> ([f32; DOC_FEATURES], 
     (w, b0, d)
 }
 
-/// The lowest threshold at which the predictions at or above it reach `target` precision
-/// (by rank over `scored`); 1.0 when none does.
-pub fn pick_threshold(scored: &mut [(f32, bool)], target: f32, min_predictions: usize) -> f32 {
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut tp = 0usize;
-    let mut best = 1.0;
-    for (i, (s, y)) in scored.iter().enumerate() {
-        tp += usize::from(*y);
-        let k = i + 1;
-        let last_of_tie = scored.get(k).is_none_or(|n| n.0 < *s);
-        if last_of_tie && k >= min_predictions && tp as f32 / k as f32 >= target {
-            best = *s;
-        }
-    }
-    best
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,23 +286,6 @@ mod tests {
         let hi = crate::attack::linear::doc_features(&[0.9, 0.01]);
         let lo = crate::attack::linear::doc_features(&[0.02, 0.01]);
         assert!(sigmoid(z(hi, 0)) > 0.8 && sigmoid(z(lo, 0)) < 0.2);
-    }
-
-    #[test]
-    fn threshold_reaches_the_target_precision() {
-        let mut s = vec![
-            (0.9, true),
-            (0.8, true),
-            (0.7, false),
-            (0.6, true),
-            (0.5, false),
-            (0.4, false),
-        ];
-        assert_eq!(pick_threshold(&mut s, 0.75, 1), 0.6);
-        assert_eq!(pick_threshold(&mut s, 1.0, 1), 0.8);
-        assert_eq!(pick_threshold(&mut s, 1.0, 3), 1.0);
-        let mut ties = vec![(0.5, true), (0.5, false)];
-        assert_eq!(pick_threshold(&mut ties, 0.9, 1), 1.0);
     }
 
     #[test]

@@ -112,3 +112,61 @@ fn sibling_relationships(file: &Path) -> Result<PathBuf> {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_writes_tables_that_load_and_finds_the_sibling_relationships_file() {
+        let dir = std::env::temp_dir().join(format!("hb-attack-import-{}", std::process::id()));
+        let src = dir.join("src");
+        fs::create_dir_all(&src).unwrap();
+        let main = src.join("attack-patterns-lookup-v18.1.json");
+        fs::write(
+            &main,
+            r#"{"_metadata": {"source_file": "enterprise-attack-18.1.json"}, "attack_patterns": [
+              {"stix_id": "attack-pattern--a", "external_id": "T1486", "name": "Data Encrypted for Impact",
+               "tactics": ["impact"], "platforms": ["Windows"], "revoked": false, "deprecated": false},
+              {"stix_id": "attack-pattern--b", "external_id": "T1002", "name": "Data Compressed",
+               "tactics": ["exfiltration"], "revoked": true, "deprecated": false},
+              {"stix_id": "attack-pattern--c", "external_id": "T1560", "name": "Archive Collected Data",
+               "tactics": ["collection"], "revoked": false, "deprecated": false}]}"#,
+        )
+        .unwrap();
+        fs::write(
+            src.join("relationships-lookup-v18.1.json"),
+            r#"{"relationships": [{"relationship_type": "revoked-by",
+                "source_ref": "attack-pattern--b", "target_ref": "attack-pattern--c"}]}"#,
+        )
+        .unwrap();
+        let out = dir.join("data");
+        run(Args {
+            command: Command::Import(ImportArgs {
+                file: main.clone(),
+                relationships: None,
+                out: out.clone(),
+                source: None,
+            }),
+        })
+        .unwrap();
+        let techniques = fs::read_to_string(out.join(Table::FILE)).unwrap();
+        let tactics = fs::read_to_string(out.join(Table::TACTICS_FILE)).unwrap();
+        let table = Table::parse(&techniques, &tactics).unwrap();
+        assert_eq!(table.version, "18.1");
+        assert_eq!(table.normalize("T1002"), Some("T1560"));
+        assert!(techniques.contains("The MITRE Corporation"));
+        // Without its relationships file the lookup format is refused.
+        fs::remove_file(src.join("relationships-lookup-v18.1.json")).unwrap();
+        let err = run(Args {
+            command: Command::Import(ImportArgs {
+                file: main,
+                relationships: None,
+                out,
+                source: None,
+            }),
+        });
+        assert!(err.is_err());
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
