@@ -36,8 +36,9 @@ pub struct Model {
     pub threshold: f32,
     /// Fraction of the threshold from which the model backs another layer's weak hit.
     pub support: f32,
-    /// (bucket, first entry) sorted by bucket; entries of bucket i run to the next start.
-    index: Vec<(u32, u32)>,
+    /// Entries of bucket `b` are `entries[starts[b]..starts[b + 1]]`: one lookup per
+    /// feature (4 MB of offsets buys a third of the scoring time).
+    starts: Vec<u32>,
     entries: Vec<(u16, f32)>,
 }
 
@@ -61,20 +62,20 @@ impl Model {
             }
         }
         flat.sort_by_key(|a| (a.0, a.1));
-        let mut index = Vec::new();
-        let mut entries = Vec::with_capacity(flat.len());
-        for (b, c, w) in flat {
-            if index.last().is_none_or(|&(last, _)| last != b) {
-                index.push((b, entries.len() as u32));
-            }
-            entries.push((c, w));
+        let mut starts = vec![0u32; BUCKETS as usize + 1];
+        for &(b, _, _) in &flat {
+            starts[b as usize + 1] += 1;
         }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let entries: Vec<(u16, f32)> = flat.into_iter().map(|(_, c, w)| (c, w)).collect();
         Self {
             classes,
             combine,
             threshold,
             support,
-            index,
+            starts,
             entries,
         }
     }
@@ -98,15 +99,12 @@ impl Model {
         let mut z: Vec<f32> = self.classes.iter().map(|c| c.bias).collect();
         if !feats.is_empty() {
             let x = 1.0 / (feats.len() as f32).sqrt();
-            for f in feats {
-                let Ok(i) = self.index.binary_search_by_key(f, |e| e.0) else {
+            for &f in feats {
+                let b = f as usize;
+                if b + 1 >= self.starts.len() {
                     continue;
-                };
-                let start = self.index[i].1 as usize;
-                let end = self
-                    .index
-                    .get(i + 1)
-                    .map_or(self.entries.len(), |e| e.1 as usize);
+                }
+                let (start, end) = (self.starts[b] as usize, self.starts[b + 1] as usize);
                 for &(c, w) in &self.entries[start..end] {
                     z[c as usize] += w * x;
                 }
@@ -222,13 +220,10 @@ impl Model {
     /// The file text (weights rounded to 4 significant digits).
     pub fn to_text(&self, header: &str) -> String {
         let mut per_class: Vec<Vec<(u32, f32)>> = vec![Vec::new(); self.classes.len()];
-        for (i, &(b, start)) in self.index.iter().enumerate() {
-            let end = self
-                .index
-                .get(i + 1)
-                .map_or(self.entries.len(), |e| e.1 as usize);
-            for &(c, w) in &self.entries[start as usize..end] {
-                per_class[c as usize].push((b, w));
+        for b in 0..self.starts.len().saturating_sub(1) {
+            let (start, end) = (self.starts[b] as usize, self.starts[b + 1] as usize);
+            for &(c, w) in &self.entries[start..end] {
+                per_class[c as usize].push((b as u32, w));
             }
         }
         let mut out = String::new();
