@@ -6,10 +6,10 @@ use std::collections::HashSet;
 use thiserror::Error;
 
 use crate::boilerplate::Boilerplate;
-use crate::severity::SeverityModel;
-use crate::triage::Triage;
 use crate::iocs::IocKb;
 use crate::iocs::kb as ioc_files;
+use crate::severity::SeverityModel;
+use crate::triage::Triage;
 
 /// A data file that failed to load.
 #[derive(Debug, Error)]
