@@ -123,15 +123,15 @@ fn publishes_each_story_once_then_uses_conditional_get_then_updates_a_changed_st
     let ids: HashSet<&str> = files["briefings.jsonl"].lines().map(|l| &l[..40]).collect();
     assert_eq!(ids.len(), STORIES, "no story twice");
     assert!(files.contains_key("INDEX.md") && files.contains_key("_TEMPLATES.md"));
-    // Story 9 came through feeds 0 and 1 (with different utm_ parameters): one briefing.
-    let shared = &files["2026-11-02/story-009-loader-campaign-against-sector-9.md"];
+    // Story 10 came through feeds 0 and 1 (with different utm_ parameters): one briefing.
+    let shared = &files["2026-11-02/story-010-loader-campaign-against-sector-10.md"];
     assert!(
         shared.contains("**Source:** Fixture feed 00, Fixture feed 01\n"),
         "{shared}"
     );
-    assert!(shared.contains(&format!("**Article:** {}/a/9\n", server.base)));
+    assert!(shared.contains(&format!("**Article:** {}/a/10\n", server.base)));
     assert!(
-        shared.contains("This is revision 0 of story 9."),
+        shared.contains("This is revision 0 of story 10."),
         "the page was read, not the teaser"
     );
     assert!(!shared.contains("Ransomware"), "page navigation stays out");
@@ -159,7 +159,7 @@ fn publishes_each_story_once_then_uses_conditional_get_then_updates_a_changed_st
     assert!(third.status.success());
     assert_summary(
         &third,
-        "0 new, 1 updated, 9 unchanged, 0 failed source(s); 2 file(s) written, 0 removed",
+        "0 new, 1 updated, 10 unchanged, 0 failed source(s); 2 file(s) written, 0 removed",
     );
     let after = setup.files();
     let path = "2026-11-02/story-042-loader-campaign-against-sector-42.md";
@@ -376,8 +376,8 @@ fn feeds_test_shows_what_a_feed_yields() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let s = stdout(&out);
-    assert!(s.starts_with("10 item(s)\n"), "{s}");
-    assert!(s.contains("teaser  Story 018: loader campaign against sector 18"));
+    assert!(s.starts_with("11 item(s)\n"), "{s}");
+    assert!(s.contains("teaser  Story 020: loader campaign against sector 20"));
     let bad = Command::new(env!("CARGO_BIN_EXE_huntbrief"))
         .args([
             "feeds",

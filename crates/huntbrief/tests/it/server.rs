@@ -1,4 +1,4 @@
-//! A local fixture server on 127.0.0.1: 30 feeds over 271 distinct stories (neighbouring
+//! A local fixture server on 127.0.0.1: 30 feeds of 11 items over 301 distinct stories (neighbouring
 //! feeds share one), article pages, and hostile endpoints.
 
 use std::collections::HashMap;
@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 pub const FEEDS: usize = 30;
-pub const ITEMS_PER_FEED: usize = 10;
-/// Feed n carries stories 9n .. 9n+9, so feeds n and n+1 share story 9n+9.
+pub const ITEMS_PER_FEED: usize = 11;
+/// Feed n carries stories 10n ..= 10n+10, so feeds n and n+1 share story 10n+10.
 pub const STORIES: usize = FEEDS * (ITEMS_PER_FEED - 1) + 1;
 
 #[derive(Default)]
