@@ -590,17 +590,7 @@ fn table(rows: &[Row], opts: &Opts, thresholds: &[(f32, f32)], group: &str) -> S
                 (row.tech_space, row.parent_space)
             };
             for (level, c) in [("technique", t), ("parent", p)] {
-                let _ = writeln!(
-                    out,
-                    "| {name} | {level} | {:.3} | {:.3} | {:.3} | {:.3} | {} | {} | {} |",
-                    c.precision(),
-                    c.recall(),
-                    c.f1(),
-                    c.f_beta(0.5),
-                    c.tp,
-                    c.fp,
-                    c.fn_
-                );
+                let _ = writeln!(out, "| {name} | {level} | {} |", c.table_cells());
             }
         }
     }

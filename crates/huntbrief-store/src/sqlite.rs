@@ -321,6 +321,14 @@ mod tests {
         }
     }
 
+    fn source_named(s: &SqliteStore, name: &str) -> SourceState {
+        s.sources()
+            .unwrap()
+            .into_iter()
+            .find(|x| x.spec.name == name)
+            .unwrap()
+    }
+
     fn stored(url: &str, text: &str, sources: &[&str]) -> StoredArticle {
         let article = Article {
             title: "Loader campaign".into(),
@@ -436,24 +444,12 @@ mod tests {
         );
         // A source dropped from the list is disabled, not deleted.
         s.sync_sources(Origin::Builtin, &[]).unwrap();
-        let a = s
-            .sources()
-            .unwrap()
-            .into_iter()
-            .find(|x| x.spec.name == "A")
-            .unwrap();
-        assert!(!a.enabled);
+        assert!(!source_named(&s, "A").enabled);
         // A removed source stays removed when the list names it again.
         assert!(s.remove_source("https://a.example/feed").unwrap());
         s.sync_sources(Origin::Builtin, &[spec("A", "https://a.example/feed")])
             .unwrap();
-        let a = s
-            .sources()
-            .unwrap()
-            .into_iter()
-            .find(|x| x.spec.name == "A")
-            .unwrap();
-        assert!(!a.enabled);
+        assert!(!source_named(&s, "A").enabled);
         assert!(!s.remove_source("https://none.example/").unwrap());
     }
 

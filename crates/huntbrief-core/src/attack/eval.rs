@@ -37,6 +37,19 @@ impl Counts {
     pub fn f1(&self) -> f64 {
         self.f_beta(1.0)
     }
+    /// The cells of a Markdown score table: `P | R | F1 | F0.5 | TP | FP | FN`.
+    pub fn table_cells(&self) -> String {
+        format!(
+            "{:.3} | {:.3} | {:.3} | {:.3} | {} | {} | {}",
+            self.precision(),
+            self.recall(),
+            self.f1(),
+            self.f_beta(0.5),
+            self.tp,
+            self.fp,
+            self.fn_
+        )
+    }
 }
 
 fn ratio(a: usize, b: usize) -> f64 {

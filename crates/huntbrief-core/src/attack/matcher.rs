@@ -35,17 +35,7 @@ impl Phrases {
             stem.push(is_stem || !body.chars().next_back().is_some_and(is_word));
             word_start.push(body.chars().next().is_some_and(is_word));
         }
-        let ac = if pats.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&pats)
-                    .map_err(|e| e.to_string())?,
-            )
-        };
+        let ac = caseless(&pats).map_err(|e| e.to_string())?;
         Ok(Self {
             ac,
             stem,
@@ -86,6 +76,21 @@ impl Phrases {
 
 fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
+}
+
+/// An ASCII-caseless automaton reporting every match (overlapping starts included), or
+/// none for no patterns.
+pub(crate) fn caseless<P: AsRef<[u8]>>(
+    pats: &[P],
+) -> Result<Option<AhoCorasick>, aho_corasick::BuildError> {
+    if pats.is_empty() {
+        return Ok(None);
+    }
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .build(pats)
+        .map(Some)
 }
 
 #[cfg(test)]

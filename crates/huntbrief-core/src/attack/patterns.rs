@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::AhoCorasick;
 use regex::bytes::{Regex, RegexBuilder};
 use regex_syntax::hir::{Hir, HirKind};
 use serde::Deserialize;
@@ -209,17 +209,7 @@ impl Patterns {
                 None => unanchored.push(i),
             }
         }
-        let anchors = if anchor_lits.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&anchor_lits)
-                    .map_err(|e| bad(e.to_string()))?,
-            )
-        };
+        let anchors = super::matcher::caseless(&anchor_lits).map_err(|e| bad(e.to_string()))?;
         let patterns = Self {
             rules,
             phrases: Phrases::new(&all_phrases).map_err(bad)?,

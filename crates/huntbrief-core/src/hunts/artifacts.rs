@@ -384,31 +384,12 @@ pub fn rules_for(rules: &ArtifactRules, a: &Artifact) -> Vec<Rule> {
             if !windows {
                 ends.push(lit(&format!("/{v}")));
             }
-            let process = if rules.executable_extensions.contains(&ext) {
-                rule(
-                    "process",
-                    "process_creation",
-                    vec![("image", vec![m("Image", Op::EndsWith, ends.clone())])],
-                    sel("image"),
-                )
-            } else {
-                rule(
-                    "command_line",
-                    "process_creation",
-                    vec![(
-                        "cmdline",
-                        vec![m("CommandLine", Op::Contains, vec![lit(v)])],
-                    )],
-                    sel("cmdline"),
-                )
-            };
-            let written = rule(
-                "file_written",
-                "file_event",
-                vec![("file", vec![m("TargetFilename", Op::EndsWith, ends)])],
-                sel("file"),
-            );
-            vec![process, written]
+            file_rules(
+                rules.executable_extensions.contains(&ext),
+                Op::EndsWith,
+                ends,
+                v,
+            )
         }
         ArtifactKind::Path => {
             // `%APPDATA%\x` and `~/x` name a place under some profile: match the rest.
@@ -426,31 +407,8 @@ pub fn rules_for(rules: &ArtifactRules, a: &Artifact) -> Vec<Rule> {
                 .rsplit_once('.')
                 .map(|(_, e)| e.to_lowercase())
                 .unwrap_or_default();
-            let process = if rules.executable_extensions.contains(&ext) || !name.contains('.') {
-                rule(
-                    "process",
-                    "process_creation",
-                    vec![("image", vec![m("Image", op, vec![lit(value)])])],
-                    sel("image"),
-                )
-            } else {
-                rule(
-                    "command_line",
-                    "process_creation",
-                    vec![(
-                        "cmdline",
-                        vec![m("CommandLine", Op::Contains, vec![lit(value)])],
-                    )],
-                    sel("cmdline"),
-                )
-            };
-            let written = rule(
-                "file_written",
-                "file_event",
-                vec![("file", vec![m("TargetFilename", op, vec![lit(value)])])],
-                sel("file"),
-            );
-            vec![process, written]
+            let executable = rules.executable_extensions.contains(&ext) || !name.contains('.');
+            file_rules(executable, op, vec![lit(value)], value)
         }
         ArtifactKind::Registry => {
             let key = strip_hive(v);
@@ -507,6 +465,36 @@ pub fn rules_for(rules: &ArtifactRules, a: &Artifact) -> Vec<Rule> {
 }
 
 /// `pkg:npm/name@1.0.0`: installs of the package, and its files on disk.
+/// A file that runs (an executable: its image) or is handed to a program (its name on a
+/// command line), and the same file being written.
+fn file_rules(executable: bool, op: Op, names: Vec<Value>, in_cmdline: &str) -> Vec<Rule> {
+    let process = if executable {
+        rule(
+            "process",
+            "process_creation",
+            vec![("image", vec![m("Image", op, names.clone())])],
+            sel("image"),
+        )
+    } else {
+        rule(
+            "command_line",
+            "process_creation",
+            vec![(
+                "cmdline",
+                vec![m("CommandLine", Op::Contains, vec![lit(in_cmdline)])],
+            )],
+            sel("cmdline"),
+        )
+    };
+    let written = rule(
+        "file_written",
+        "file_event",
+        vec![("file", vec![m("TargetFilename", op, names)])],
+        sel("file"),
+    );
+    vec![process, written]
+}
+
 fn package_rules(purl: &str) -> Vec<Rule> {
     let Some(rest) = purl.strip_prefix("pkg:") else {
         return Vec::new();

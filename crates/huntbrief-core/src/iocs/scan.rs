@@ -758,26 +758,24 @@ impl Scanner<'_> {
                         }
                         _ => true,
                     };
-                    if !seg.is_empty() && !seg.contains(['/', '?', '#', '=']) && seg.contains('.') {
-                        // "45.153.243.142/fuvataren.com": an address and a name side by
-                        // side, not a path.
-                        if let Some(ip) = validate::ipv4(seg) {
-                            self.push(IocType::Ipv4, seg_start..end, ip.to_string(), None, 0);
-                        } else if let Some(d) = domain::parse(seg)
-                            && (self.n.defanged(seg_start..end) || !self.file_or_code(seg, &d))
-                        {
-                            self.domain_cand(seg_start..end, d);
-                        } else if host_ok {
-                            self.push(
-                                IocType::Url,
-                                host.start..end,
-                                u.value(),
-                                host_of(&u.host),
-                                0,
-                            );
-                            scan_end = host.start.saturating_sub(1).max(r.start);
-                        }
-                    } else if host_ok {
+                    // "45.153.243.142/fuvataren.com": an address and a name side by
+                    // side, not a path.
+                    let side_by_side =
+                        !seg.is_empty() && !seg.contains(['/', '?', '#', '=']) && seg.contains('.');
+                    let pair = if !side_by_side {
+                        false
+                    } else if let Some(ip) = validate::ipv4(seg) {
+                        self.push(IocType::Ipv4, seg_start..end, ip.to_string(), None, 0);
+                        true
+                    } else if let Some(d) = domain::parse(seg)
+                        && (self.n.defanged(seg_start..end) || !self.file_or_code(seg, &d))
+                    {
+                        self.domain_cand(seg_start..end, d);
+                        true
+                    } else {
+                        false
+                    };
+                    if !pair && host_ok {
                         self.push(
                             IocType::Url,
                             host.start..end,

@@ -201,17 +201,7 @@ fn attack(args: AttackArgs) -> Result<ExitCode> {
             ("technique", "label space", s.technique_in_space),
             ("parent", "label space", s.parent_in_space),
         ] {
-            writeln!(
-                out,
-                "| {name} | {level} | {scope} | {:.3} | {:.3} | {:.3} | {:.3} | {} | {} | {} |",
-                c.precision(),
-                c.recall(),
-                c.f1(),
-                c.f_beta(0.5),
-                c.tp,
-                c.fp,
-                c.fn_
-            )?;
+            writeln!(out, "| {name} | {level} | {scope} | {} |", c.table_cells())?;
         }
     }
     Ok(ExitCode::SUCCESS)
