@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = Path::new(&out);
     for format in Format::ALL {
         for (relative, bytes) in format.files(&items) {
-            let path = out.join(format.folder()).join(relative);
+            let path = out.join(format.folder().unwrap_or_default()).join(relative);
             std::fs::create_dir_all(path.parent().ok_or("no parent")?)?;
             std::fs::write(&path, bytes)?;
         }

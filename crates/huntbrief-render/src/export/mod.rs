@@ -71,20 +71,21 @@ impl Format {
             .find(|f| f.as_str().eq_ignore_ascii_case(name))
     }
 
-    /// The folder (under the export directory) that this format owns: everything in it
-    /// is rewritten or removed by an export.
-    pub fn folder(self) -> &'static str {
+    /// The folder (under the export directory) that a many-file format owns: an export
+    /// rewrites it and removes what it no longer wants. Single-file formats (CSV, JSONL,
+    /// the Atom feed) write their one file at the top and own nothing else.
+    pub fn folder(self) -> Option<&'static str> {
         match self {
-            Self::Stix => "stix",
-            Self::Misp => "misp",
-            Self::Sigma => "sigma",
-            Self::Csv | Self::Jsonl => "indicators",
-            Self::Rss => "feed",
-            Self::Archive => "archive",
+            Self::Stix => Some("stix"),
+            Self::Misp => Some("misp"),
+            Self::Sigma => Some("sigma"),
+            Self::Archive => Some("archive"),
+            Self::Csv | Self::Jsonl | Self::Rss => None,
         }
     }
 
-    /// The files of this format for `items` (oldest first), relative to [`Self::folder`].
+    /// The files of this format for `items` (oldest first), relative to [`Self::folder`]
+    /// (or to the export directory for single-file formats).
     pub fn files(self, items: &[Exported<'_>]) -> Files {
         match self {
             Self::Stix => stix::files(items),
@@ -108,13 +109,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn format_names_round_trip_and_folders_do_not_overlap_across_kinds() {
+    fn format_names_round_trip() {
         for f in Format::ALL {
             assert_eq!(Format::parse(f.as_str()), Some(f));
         }
         assert_eq!(Format::parse("STIX"), Some(Format::Stix));
         assert_eq!(Format::parse("pdf"), None);
-        // CSV and JSONL share the indicators folder but not a file name.
-        assert_eq!(Format::Csv.folder(), Format::Jsonl.folder());
     }
 }
