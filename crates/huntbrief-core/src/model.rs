@@ -358,6 +358,23 @@ impl Severity {
             Self::Low => "LOW",
         }
     }
+
+    /// `CRIT`, `HIGH`, `MED` or `LOW`, in any case (`critical` and `medium` too).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.to_ascii_uppercase().as_str() {
+            "CRIT" | "CRITICAL" => Some(Self::Crit),
+            "HIGH" => Some(Self::High),
+            "MED" | "MEDIUM" => Some(Self::Med),
+            "LOW" => Some(Self::Low),
+            _ => None,
+        }
+    }
+
+    /// Whether this severity is `floor` or more serious.
+    pub fn at_least(self, floor: Severity) -> bool {
+        // Declared most serious first.
+        self <= floor
+    }
 }
 
 /// The result of analysing one article: everything a renderer needs.

@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use huntbrief_core::Severity;
 use huntbrief_ingest::http::Policy;
 use huntbrief_ingest::sources::{Adapter, Limits, Source};
+use huntbrief_render::export::Format;
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -25,6 +27,62 @@ pub struct Config {
     pub http: HttpConfig,
     /// KEV entries added within this many days become briefings (default 14).
     pub kev_window_days: Option<i64>,
+    /// Exports written after every run (none by default).
+    #[serde(default)]
+    pub export: ExportConfig,
+}
+
+/// `[export]`: formats other tools ingest, rewritten after each run.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportConfig {
+    /// Where the exports go (default: `./exports`).
+    pub dir: Option<PathBuf>,
+    /// `stix`, `misp`, `sigma`, `csv`, `jsonl`, `rss`, `archive` or `all`.
+    #[serde(default)]
+    pub formats: Vec<String>,
+    /// Only briefings of this severity or more serious (`LOW` exports everything).
+    pub min_severity: Option<String>,
+}
+
+impl ExportConfig {
+    pub fn dir(&self) -> PathBuf {
+        self.dir.clone().unwrap_or_else(|| PathBuf::from("exports"))
+    }
+
+    pub fn formats(&self) -> Result<Vec<Format>> {
+        let mut all = Vec::new();
+        for name in &self.formats {
+            all.extend(parse_formats(name).map_err(anyhow::Error::msg)?);
+        }
+        all.sort();
+        all.dedup();
+        Ok(all)
+    }
+
+    pub fn min_severity(&self) -> Result<Severity> {
+        self.min_severity.as_deref().map_or(Ok(Severity::Low), |s| {
+            parse_severity(s).map_err(anyhow::Error::msg)
+        })
+    }
+}
+
+/// One format name, or `all`.
+pub fn parse_formats(name: &str) -> Result<Vec<Format>, String> {
+    if name.trim().eq_ignore_ascii_case("all") {
+        return Ok(Format::ALL.to_vec());
+    }
+    Format::parse(name.trim()).map(|f| vec![f]).ok_or_else(|| {
+        format!(
+            "unknown export format {name:?}: use {} or all",
+            Format::ALL.map(Format::as_str).join(", ")
+        )
+    })
+}
+
+pub fn parse_severity(name: &str) -> Result<Severity, String> {
+    Severity::parse(name.trim())
+        .ok_or_else(|| format!("unknown severity {name:?}: use CRIT, HIGH, MED or LOW"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,6 +133,9 @@ impl Config {
             }
             f.adapter()?;
         }
+        let invalid = || format!("config {}: [export] is invalid", path.display());
+        config.export.formats().with_context(invalid)?;
+        config.export.min_severity().with_context(invalid)?;
         Ok(config)
     }
 
@@ -175,6 +236,33 @@ mod tests {
         assert_eq!(c.limits().kev_window_days, 3);
         let s = c.sources().unwrap();
         assert_eq!((s[0].adapter, s[1].adapter), (Adapter::Feed, Adapter::Kev));
+        assert!(
+            c.export.formats().unwrap().is_empty(),
+            "no exports unless asked"
+        );
+    }
+
+    #[test]
+    fn reads_exports() {
+        let c = parse(
+            "[export]\ndir = 'x'\nformats = ['stix', 'MISP', 'stix']\nmin_severity = 'high'\n",
+        )
+        .unwrap();
+        assert_eq!(c.export.dir(), PathBuf::from("x"));
+        assert_eq!(
+            c.export.formats().unwrap(),
+            vec![Format::Stix, Format::Misp]
+        );
+        assert_eq!(c.export.min_severity().unwrap(), Severity::High);
+        let all = parse("[export]\nformats = ['all']\n").unwrap();
+        assert_eq!(all.export.formats().unwrap(), Format::ALL.to_vec());
+        let e = parse("[export]\nformats = ['pdf']\n").unwrap_err();
+        assert!(
+            format!("{e:#}").contains("unknown export format \"pdf\""),
+            "{e:#}"
+        );
+        assert!(parse("[export]\nmin_severity = 'urgent'\n").is_err());
+        assert!(parse("[export]\nformat = ['stix']\n").is_err(), "typo");
     }
 
     #[test]

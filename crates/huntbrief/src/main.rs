@@ -27,6 +27,9 @@ enum Command {
     Run(cmd::run::RunArgs),
     /// Run a pass every so often until SIGINT/SIGTERM.
     Watch(cmd::run::WatchArgs),
+    /// Write the stored briefings as STIX 2.1, a MISP feed, Sigma, CSV, JSONL, Atom or the
+    /// archive form.
+    Export(cmd::export::Args),
     /// Manage the sources: list, add, remove, test, import, export.
     Feeds(cmd::feeds::Args),
     /// Store the CISA Known Exploited Vulnerabilities catalogue (a severity factor).
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => cmd::analyze::run(args),
         Command::Run(args) => cmd::run::run(args),
         Command::Watch(args) => cmd::run::watch(args),
+        Command::Export(args) => cmd::export::run(args),
         Command::Feeds(args) => cmd::feeds::run(args),
         Command::Kev(args) => cmd::kev::run(args),
         Command::Templates => cmd::templates::run(),

@@ -7,7 +7,9 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use huntbrief_core::Severity;
+use huntbrief_render::export::{Exported, Format};
 use huntbrief_render::layout::{Entry, files};
 use huntbrief_store::StoredArticle;
 
@@ -34,21 +36,109 @@ pub fn publish(out: &Path, articles: &[StoredArticle]) -> Result<Published> {
         .collect();
     let wanted = files(&entries);
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let mut published = Published::default();
-    for (relative, contents) in &wanted {
-        let path = out.join(relative);
-        if fs::read(&path).is_ok_and(|old| old == contents.as_bytes()) {
-            continue;
+    let written = write_changed(
+        out,
+        wanted
+            .iter()
+            .map(|(path, text)| (path.as_str(), text.as_bytes())),
+    )?;
+    let removed = remove_stale(out, |relative| wanted.contains_key(relative))?;
+    Ok(Published { written, removed })
+}
+
+/// Which stored briefings an export takes.
+#[derive(Debug, Clone, Copy)]
+pub struct Selection {
+    /// Only briefings filed on or after this day (published, else first seen).
+    pub since: Option<NaiveDate>,
+    pub min_severity: Severity,
+}
+
+/// Writes `formats` of the selected briefings under `dir`, each file only when it
+/// changed; a many-file format's folder loses the files it no longer wants. Returns how
+/// many briefings were exported and what changed.
+pub fn export(
+    dir: &Path,
+    formats: &[Format],
+    articles: &[StoredArticle],
+    selection: &Selection,
+) -> Result<(usize, Published)> {
+    let items: Vec<Exported<'_>> = articles
+        .iter()
+        .filter(|a| a.briefing.severity.at_least(selection.min_severity))
+        .filter(|a| selection.since.is_none_or(|since| filed(a) >= since))
+        .map(|a| Exported {
+            briefing: &a.briefing,
+            first_seen: time_of(a.first_seen),
+            changed_at: time_of(a.changed_at),
+        })
+        .collect();
+    let mut total = Published::default();
+    for &format in formats {
+        let wanted = format.files(&items);
+        let root = dir.join(format.folder().unwrap_or_default());
+        fs::create_dir_all(&root).with_context(|| format!("cannot create {}", root.display()))?;
+        total.written += write_changed(
+            &root,
+            wanted
+                .iter()
+                .map(|(path, bytes)| (path.as_str(), bytes.as_slice())),
+        )?;
+        if format.folder().is_some() {
+            total.removed += remove_unwanted(&root, |name| wanted.contains_key(name))?;
         }
-        write_atomically(&path, contents.as_bytes())?;
-        published.written += 1;
     }
-    published.removed = remove_stale(out, |relative| wanted.contains_key(relative))?;
-    Ok(published)
+    Ok((items.len(), total))
+}
+
+/// The day a briefing is filed under: its published date, else when it was first seen.
+fn filed(a: &StoredArticle) -> NaiveDate {
+    a.briefing
+        .published
+        .unwrap_or_else(|| time_of(a.first_seen).date_naive())
+}
+
+fn time_of(unix: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(unix, 0).unwrap_or_default()
 }
 
 fn date_of(unix: i64) -> NaiveDate {
-    chrono::DateTime::from_timestamp(unix, 0).map_or(NaiveDate::MIN, |d| d.date_naive())
+    DateTime::from_timestamp(unix, 0).map_or(NaiveDate::MIN, |d| d.date_naive())
+}
+
+/// Writes each file whose contents differ from what is on disk; returns how many.
+fn write_changed<'a>(
+    root: &Path,
+    files: impl Iterator<Item = (&'a str, &'a [u8])>,
+) -> Result<usize> {
+    let mut written = 0;
+    for (relative, contents) in files {
+        let path = root.join(relative);
+        if fs::read(&path).is_ok_and(|old| old == contents) {
+            continue;
+        }
+        write_atomically(&path, contents)?;
+        written += 1;
+    }
+    Ok(written)
+}
+
+/// In a folder an export owns: removes temp files and files it does not want.
+fn remove_unwanted(folder: &Path, wanted: impl Fn(&str) -> bool) -> Result<usize> {
+    let mut removed = 0;
+    for entry in fs::read_dir(folder)?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !entry.path().is_file() {
+            continue;
+        }
+        let temp = name.starts_with(TEMP_PREFIX);
+        if temp || !wanted(&name) {
+            fs::remove_file(entry.path())
+                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+            removed += usize::from(!temp);
+        }
+    }
+    Ok(removed)
 }
 
 /// Writes through a temp file in the same folder, synced, then renamed over the target:

@@ -16,7 +16,7 @@ use huntbrief_store::{Origin, SourceSpec, SqliteStore, Store};
 
 use crate::config::Config;
 use crate::pipeline::{Options, Pipeline};
-use crate::publish::publish;
+use crate::publish::{Selection, export, publish};
 
 /// Options every command that uses the state shares.
 #[derive(Debug, Clone, clap::Args)]
@@ -228,6 +228,7 @@ async fn pass(
     })
 }
 
+/// Publishes the briefing folder, then the configured exports.
 fn publish_all(state: &State, args: &RunArgs) -> Result<crate::publish::Published> {
     let out = args.out.clone().unwrap_or_else(|| state.config.out_dir());
     let articles = state
@@ -235,7 +236,19 @@ fn publish_all(state: &State, args: &RunArgs) -> Result<crate::publish::Publishe
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .articles()?;
-    publish(&out, &articles)
+    let mut published = publish(&out, &articles)?;
+    let exports = &state.config.export;
+    let formats = exports.formats()?;
+    if !formats.is_empty() {
+        let selection = Selection {
+            since: None,
+            min_severity: exports.min_severity()?,
+        };
+        let (_, changed) = export(&exports.dir(), &formats, &articles, &selection)?;
+        published.written += changed.written;
+        published.removed += changed.removed;
+    }
+    Ok(published)
 }
 
 fn progress_bar(store: &Mutex<SqliteStore>) -> Result<Option<indicatif::ProgressBar>> {
