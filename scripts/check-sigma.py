@@ -1,4 +1,5 @@
-"""Validates every Sigma rule of a dump-hunts file against the Sigma JSON schemas.
+"""Validates every Sigma rule of a dump-hunts file, or every `.yml` file of an exported
+`sigma/` folder, against the Sigma JSON schemas.
 
 A rendering may hold several YAML documents: detection rules, and correlation rules
 (thresholds) that refer to a detection rule of the same rendering by name.
@@ -17,7 +18,12 @@ def validator(path: Path) -> Draft202012Validator:
 
 
 def main() -> int:
-    dump = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    source = Path(sys.argv[1])
+    if source.is_dir():
+        files = sorted(source.glob("*.yml"))
+        dump = {"queries": [{"source": str(f), "backend": "sigma", "text": f.read_text(encoding="utf-8")} for f in files]}
+    else:
+        dump = json.loads(source.read_text(encoding="utf-8"))
     schemas = Path(sys.argv[2])
     detection = validator(schemas / "sigma-detection-rule-schema.json")
     correlation = validator(schemas / "sigma-correlation-rules-schema.json")
