@@ -410,3 +410,19 @@ impl Briefing {
         self.iocs.iter().filter(|i| i.fidelity == Fidelity::High)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severities_parse_and_compare_most_serious_first() {
+        assert_eq!(Severity::parse("crit"), Some(Severity::Crit));
+        assert_eq!(Severity::parse("Medium"), Some(Severity::Med));
+        assert_eq!(Severity::parse("urgent"), None);
+        assert!(Severity::Crit.at_least(Severity::High));
+        assert!(Severity::High.at_least(Severity::High));
+        assert!(!Severity::Med.at_least(Severity::High));
+        assert!(Severity::Low.at_least(Severity::Low));
+    }
+}

@@ -286,6 +286,44 @@ mod tests {
         fs::remove_dir_all(&out).unwrap();
     }
 
+    #[test]
+    fn exports_select_by_severity_and_day_and_prune_their_folder() {
+        let out = temp_dir("export");
+        let mut a = [
+            stored("Old low", "https://lab.example/1", 10),
+            stored("New high", "https://lab.example/2", 20),
+            stored("New crit", "https://lab.example/3", 21),
+        ];
+        a[0].briefing.severity = Severity::Low;
+        a[1].briefing.severity = Severity::High;
+        a[2].briefing.severity = Severity::Crit;
+        let all = Selection {
+            since: None,
+            min_severity: Severity::Low,
+        };
+        let (n, written) = export(&out, &[Format::Archive, Format::Csv], &a, &all).unwrap();
+        assert_eq!((n, written.written, written.removed), (3, 4, 0));
+        fs::write(out.join("archive/.huntbrief-tmp-1-x.txt"), "half").unwrap();
+        fs::write(out.join("mine.txt"), "not the export's").unwrap();
+        let serious = Selection {
+            since: NaiveDate::from_ymd_opt(2026, 11, 21),
+            min_severity: Severity::High,
+        };
+        let (n, changed) = export(&out, &[Format::Archive], &a, &serious).unwrap();
+        assert_eq!(
+            (n, changed.removed),
+            (1, 3),
+            "ordinals changed: all three earlier files go (the temp file too, uncounted)"
+        );
+        let names: Vec<String> = fs::read_dir(out.join("archive"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec![format!("001_{}.txt", a[2].briefing.id)]);
+        assert!(out.join("mine.txt").exists() && out.join("indicators.csv").exists());
+        fs::remove_dir_all(&out).unwrap();
+    }
+
     fn walk(dir: &Path) -> Vec<String> {
         let mut all = Vec::new();
         for e in fs::read_dir(dir).unwrap().flatten() {

@@ -11,7 +11,7 @@ use super::{Exported, Files, timestamp};
 
 pub const FILE: &str = "briefings.atom";
 /// Feed readers show the newest entries; older ones stay in the other exports.
-const MAX_ENTRIES: usize = 200;
+const MAX_ENTRIES: usize = 100;
 
 pub fn files(items: &[Exported<'_>]) -> Files {
     let mut newest: Vec<&Exported<'_>> = items.iter().collect();

@@ -1,6 +1,7 @@
 //! Integration tests of the `huntbrief` command (one test binary for the crate).
 
 mod analyze;
+mod export;
 mod pipeline;
 mod robustness;
 mod server;

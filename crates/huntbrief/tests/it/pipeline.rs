@@ -12,13 +12,13 @@ use crate::server::{Fixture, STORIES, story_title};
 use crate::{stderr, stdout};
 
 /// A scratch folder with a config pointing at the fixture server.
-struct Setup {
-    dir: PathBuf,
+pub struct Setup {
+    pub dir: PathBuf,
 }
 
 impl Setup {
     /// `feeds` is appended to the config: top-level keys first, then `[[feed]]` tables.
-    fn new(tag: &str, feeds: &str) -> Self {
+    pub fn new(tag: &str, feeds: &str) -> Self {
         let dir = std::env::temp_dir().join(format!("hb-pipeline-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -33,7 +33,7 @@ impl Setup {
         Self { dir }
     }
 
-    fn command(&self) -> Command {
+    pub fn command(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_huntbrief"));
         c.args(["run", "--config"])
             .arg(self.dir.join("config.toml"));
@@ -44,22 +44,22 @@ impl Setup {
         c
     }
 
-    fn run(&self) -> Output {
+    pub fn run(&self) -> Output {
         self.command().output().expect("huntbrief run starts")
     }
 
-    fn out(&self) -> PathBuf {
+    pub fn out(&self) -> PathBuf {
         self.dir.join("briefings")
     }
 
     /// Every published file, relative path → contents.
-    fn files(&self) -> BTreeMap<String, String> {
+    pub fn files(&self) -> BTreeMap<String, String> {
         let mut all = BTreeMap::new();
         collect(&self.out(), &self.out(), &mut all);
         all
     }
 
-    fn briefings(&self) -> Vec<(String, String)> {
+    pub fn briefings(&self) -> Vec<(String, String)> {
         self.files()
             .into_iter()
             .filter(|(p, _)| p.starts_with("20") && p.ends_with(".md"))
@@ -85,7 +85,7 @@ fn collect(root: &Path, dir: &Path, into: &mut BTreeMap<String, String>) {
     }
 }
 
-fn assert_summary(out: &Output, expected: &str) {
+pub fn assert_summary(out: &Output, expected: &str) {
     let s = stdout(out);
     assert!(
         s.starts_with(expected),
