@@ -4,21 +4,33 @@
 //! fixed, so two runs write the same bytes. `scripts/check-stix.sh` and
 //! `scripts/check-misp.sh` validate what it writes with the formats' own tools.
 //!
+//! With `--db FILE` it stores the same briefings (and one titled with an HTML injection)
+//! in a SQLite database instead, for the `huntbrief serve` checks (`scripts/check-taxii.sh`,
+//! `scripts/check-dashboard.sh`).
+//!
 //! Usage: cargo run -p huntbrief --example export-fixture -- OUT_DIR
+//!        cargo run -p huntbrief --example export-fixture -- --db FILE
 
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use huntbrief_core::{Article, Body, Briefing, KnowledgeBase, analyze};
 use huntbrief_render::export::{Exported, Format};
+use huntbrief_store::{SqliteStore, Store, StoredArticle};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out = std::env::args()
-        .nth(1)
-        .ok_or("usage: export-fixture OUT_DIR")?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let kb = KnowledgeBase::embedded()?;
-    let briefings: Vec<Briefing> = articles()?.iter().map(|a| analyze(a, &kb)).collect();
     let base = DateTime::<Utc>::from_timestamp(1_793_000_000, 0).ok_or("bad base time")?;
+    if let [flag, db] = args.as_slice()
+        && flag == "--db"
+    {
+        return store(Path::new(db), &kb, base);
+    }
+    let out = args
+        .first()
+        .ok_or("usage: export-fixture OUT_DIR | --db FILE")?;
+    let briefings: Vec<Briefing> = articles()?.iter().map(|a| analyze(a, &kb)).collect();
     let items: Vec<Exported<'_>> = briefings
         .iter()
         .enumerate()
@@ -40,6 +52,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "export-fixture: {} briefings exported to {}",
         items.len(),
         out.display()
+    );
+    Ok(())
+}
+
+/// Stores the fixture briefings, one a minute, plus a hostile title.
+fn store(
+    db: &Path,
+    kb: &KnowledgeBase,
+    base: DateTime<Utc>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let _ = std::fs::remove_file(db);
+    let mut store = SqliteStore::open(db)?;
+    let mut all = articles()?;
+    all.push(article(
+        "<img src=x onerror=alert(1)>",
+        Some("https://news.example/hostile-title".to_owned()),
+        "Attackers exploited CVE-2024-3400 in firewalls and beaconed to 203.0.113.77.",
+    ));
+    for (i, a) in all.iter().enumerate() {
+        let t = base.timestamp() + 60 * i as i64;
+        let stored = StoredArticle {
+            url: a.url.clone().unwrap_or_else(|| format!("urn:fixture:{i}")),
+            first_seen: t,
+            changed_at: t,
+            text_hash: format!("{i}"),
+            text: a.text.clone(),
+            briefing: analyze(a, kb),
+        };
+        store.put_article(&stored, "Fixture", &format!("{i}"))?;
+    }
+    eprintln!(
+        "export-fixture: {} briefings stored in {}",
+        all.len(),
+        db.display()
     );
     Ok(())
 }

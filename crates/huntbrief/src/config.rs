@@ -30,6 +30,23 @@ pub struct Config {
     /// Exports written after every run (none by default).
     #[serde(default)]
     pub export: ExportConfig,
+    /// `huntbrief serve`: address and account.
+    #[serde(default)]
+    pub serve: ServeConfig,
+}
+
+/// `[serve]`: the web service. Without a password one is generated at start and printed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeConfig {
+    /// Address to listen on (default `127.0.0.1:8080`).
+    pub bind: Option<String>,
+    /// Basic-auth user (default `huntbrief`).
+    pub username: Option<String>,
+    /// Basic-auth password; `$HUNTBRIEF_SERVE_PASSWORD` overrides it.
+    pub password: Option<String>,
+    /// How often to look for new briefings in the store (default 10 s).
+    pub refresh_secs: Option<u64>,
 }
 
 /// `[export]`: formats other tools ingest, rewritten after each run.

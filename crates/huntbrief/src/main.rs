@@ -30,6 +30,8 @@ enum Command {
     /// Write the stored briefings as STIX 2.1, a MISP feed, Sigma, CSV, JSONL, Atom or the
     /// archive form.
     Export(cmd::export::Args),
+    /// Serve the dashboard, the JSON API and TAXII 2.1 (with --watch, poll as well).
+    Serve(cmd::serve::Args),
     /// Manage the sources: list, add, remove, test, import, export.
     Feeds(cmd::feeds::Args),
     /// Store the CISA Known Exploited Vulnerabilities catalogue (a severity factor).
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd::run::run(args),
         Command::Watch(args) => cmd::run::watch(args),
         Command::Export(args) => cmd::export::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
         Command::Feeds(args) => cmd::feeds::run(args),
         Command::Kev(args) => cmd::kev::run(args),
         Command::Templates => cmd::templates::run(),

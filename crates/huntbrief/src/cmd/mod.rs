@@ -7,4 +7,5 @@ pub mod hunts;
 pub mod iocs;
 pub mod kev;
 pub mod run;
+pub mod serve;
 pub mod templates;

@@ -145,7 +145,7 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode> {
     })
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -153,7 +153,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-async fn pass(
+pub(crate) async fn pass(
     state: &State,
     fetcher: &Fetcher,
     kb: &KnowledgeBase,
@@ -277,7 +277,7 @@ fn unix_now() -> i64 {
 }
 
 /// `every` give or take 10%, so that many installations do not poll in step.
-fn jittered(every: Duration) -> Duration {
+pub(crate) fn jittered(every: Duration) -> Duration {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
@@ -291,13 +291,13 @@ fn jittered(every: Duration) -> Duration {
 }
 
 /// SIGINT and SIGTERM, registered once.
-struct Shutdown {
+pub(crate) struct Shutdown {
     interrupt: tokio::signal::unix::Signal,
     terminate: tokio::signal::unix::Signal,
 }
 
 impl Shutdown {
-    fn listen() -> Result<Self> {
+    pub(crate) fn listen() -> Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Self {
             interrupt: signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?,
@@ -305,7 +305,7 @@ impl Shutdown {
         })
     }
 
-    async fn recv(&mut self) {
+    pub(crate) async fn recv(&mut self) {
         tokio::select! {
             _ = self.interrupt.recv() => {}
             _ = self.terminate.recv() => {}
@@ -313,7 +313,7 @@ impl Shutdown {
     }
 }
 
-fn parse_every(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_every(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (n, unit) = s.split_at(split);
