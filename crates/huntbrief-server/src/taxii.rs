@@ -4,7 +4,7 @@
 //! manifest, and single objects. The objects are those of the STIX export, so what a
 //! TIP pulls here is what `huntbrief export --format stix` writes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -139,6 +139,11 @@ impl Collections {
             objects,
             collections,
         }
+    }
+
+    /// The collections' ids, widest first.
+    pub fn collection_ids(&self) -> Vec<String> {
+        self.collections.iter().map(|c| c.id.clone()).collect()
     }
 
     fn get(&self, id: &str) -> Option<&Collection> {
@@ -456,18 +461,4 @@ async fn manifest(
         body["next"] = Value::String(n.to_string());
     }
     paged(body, &page)
-}
-
-/// Type counts of a collection, for the dashboard and tests.
-pub fn type_counts(state: &AppState, collection: &str) -> BTreeMap<String, usize> {
-    let snapshot = state.snapshot();
-    let mut counts = BTreeMap::new();
-    if let Some(c) = snapshot.taxii.get(collection) {
-        for &i in &c.members {
-            *counts
-                .entry(snapshot.taxii.objects[i].kind.clone())
-                .or_default() += 1;
-        }
-    }
-    counts
 }
