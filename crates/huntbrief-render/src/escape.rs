@@ -1,4 +1,5 @@
-//! Markdown escaping: article text must never change a briefing's structure. Every
+//! Escaping: article text must never change a briefing's structure (Markdown) or a
+//! feed's or page's markup (XML, HTML). Every
 //! string from an article goes through one of these helpers on its way into Markdown.
 
 /// Escapes text for use inside one Markdown line (a heading, a paragraph, a list item).
@@ -86,6 +87,26 @@ pub fn url(u: &str) -> String {
                 out.push_str(&format!("%{:02X}", c as u32));
             }
             c if c.is_whitespace() || c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// XML and HTML character data and quoted attribute values: `& < > " '` escaped, and the
+/// control characters XML 1.0 forbids (and U+FFFE/U+FFFF) dropped, so no article text can
+/// end an element, open one, or break a parser.
+pub fn markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
             c => out.push(c),
         }
     }

@@ -1,21 +1,9 @@
 //! HTML building blocks. Every string from an article goes through [`text`] (element
 //! content and quoted attribute values alike); links to articles only for http(s).
 
-/// Escapes `& < > " '`, so the value can sit in element content or a quoted attribute.
-pub fn text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes `& < > " '` (and drops control characters), so the value can sit in element
+/// content or a quoted attribute.
+pub use huntbrief_render::escape::markup as text;
 
 /// Whether a URL may become a link: only http(s); `javascript:`, `data:` and the like
 /// stay text.

@@ -369,21 +369,33 @@ fn envelope(page: &[&Object], next: Option<usize>) -> Value {
     body
 }
 
+/// Looks up the collection and parses the request's selection, then lets `respond`
+/// answer; a missing collection is 404 and a bad parameter 400.
+fn answer(
+    state: &AppState,
+    id: &str,
+    q: &HashMap<String, String>,
+    respond: impl FnOnce(&Collections, &Collection, &Selection) -> Response,
+) -> Response {
+    let snapshot = state.snapshot();
+    let Some(c) = snapshot.taxii.get(id) else {
+        return error(StatusCode::NOT_FOUND, "no such collection");
+    };
+    match Selection::parse(q) {
+        Ok(s) => respond(&snapshot.taxii, c, &s),
+        Err(e) => error(StatusCode::BAD_REQUEST, &e),
+    }
+}
+
 async fn objects(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let snapshot = state.snapshot();
-    let Some(c) = snapshot.taxii.get(&id) else {
-        return error(StatusCode::NOT_FOUND, "no such collection");
-    };
-    let s = match Selection::parse(&q) {
-        Ok(s) => s,
-        Err(e) => return error(StatusCode::BAD_REQUEST, &e),
-    };
-    let (page, next) = page(&snapshot.taxii, c, &s);
-    paged(envelope(&page, next), &page)
+    answer(&state, &id, &q, |taxii, c, s| {
+        let (page, next) = page(taxii, c, s);
+        paged(envelope(&page, next), &page)
+    })
 }
 
 async fn object(
@@ -391,20 +403,14 @@ async fn object(
     Path((id, object)): Path<(String, String)>,
     Query(mut q): Query<HashMap<String, String>>,
 ) -> Response {
-    let snapshot = state.snapshot();
-    let Some(c) = snapshot.taxii.get(&id) else {
-        return error(StatusCode::NOT_FOUND, "no such collection");
-    };
     q.insert("match[id]".into(), object);
-    let s = match Selection::parse(&q) {
-        Ok(s) => s,
-        Err(e) => return error(StatusCode::BAD_REQUEST, &e),
-    };
-    let (page, next) = page(&snapshot.taxii, c, &s);
-    if page.is_empty() && s.offset == 0 {
-        return error(StatusCode::NOT_FOUND, "no such object in this collection");
-    }
-    paged(envelope(&page, next), &page)
+    answer(&state, &id, &q, |taxii, c, s| {
+        let (page, next) = page(taxii, c, s);
+        if page.is_empty() && s.offset == 0 {
+            return error(StatusCode::NOT_FOUND, "no such object in this collection");
+        }
+        paged(envelope(&page, next), &page)
+    })
 }
 
 async fn versions(
@@ -436,15 +442,11 @@ async fn manifest(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let snapshot = state.snapshot();
-    let Some(c) = snapshot.taxii.get(&id) else {
-        return error(StatusCode::NOT_FOUND, "no such collection");
-    };
-    let s = match Selection::parse(&q) {
-        Ok(s) => s,
-        Err(e) => return error(StatusCode::BAD_REQUEST, &e),
-    };
-    let (page, next) = page(&snapshot.taxii, c, &s);
+    answer(&state, &id, &q, manifest_page)
+}
+
+fn manifest_page(taxii: &Collections, c: &Collection, s: &Selection) -> Response {
+    let (page, next) = page(taxii, c, s);
     let records: Vec<Value> = page
         .iter()
         .map(|o| {

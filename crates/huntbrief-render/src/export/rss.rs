@@ -8,6 +8,7 @@ use huntbrief_core::Briefing;
 
 use super::ids::uuid5;
 use super::{Exported, Files, timestamp};
+use crate::escape::markup as text;
 
 pub const FILE: &str = "briefings.atom";
 /// Feed readers show the newest entries; older ones stay in the other exports.
@@ -95,26 +96,6 @@ fn content(b: &Briefing) -> String {
         let _ = write!(c, "\nHunts: {}", ids.join(", "));
     }
     c
-}
-
-/// XML character data and attribute values: the five special characters escaped, and
-/// characters XML 1.0 forbids (most C0 controls, lone surrogates cannot occur in `str`,
-/// U+FFFE/U+FFFF) dropped, so no article text can end the element or break the parser.
-fn text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
