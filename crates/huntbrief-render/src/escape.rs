@@ -1,6 +1,6 @@
 //! Escaping: article text must never change a briefing's structure (Markdown) or a
-//! feed's or page's markup (XML, HTML). Every
-//! string from an article goes through one of these helpers on its way into Markdown.
+//! feed's or page's markup (XML, HTML). Every string from an article goes through one of
+//! these helpers on its way out.
 
 /// Escapes text for use inside one Markdown line (a heading, a paragraph, a list item).
 /// Whitespace runs, newlines included, become one space, so the text cannot start a new
