@@ -59,6 +59,16 @@ pub trait Store {
         source: &str,
         fingerprint: &str,
     ) -> Result<()>;
+    /// `put_article`, and when the story is new (stored for the first time) also queues
+    /// its delivery to each of `webhooks` (URLs), in the same transaction: an update is
+    /// not announced again. Returns whether the story was new.
+    fn put_article_announced(
+        &mut self,
+        article: &StoredArticle,
+        source: &str,
+        fingerprint: &str,
+        webhooks: &[String],
+    ) -> Result<bool>;
     /// Records a new entry hash for a story whose text did not change.
     fn put_fingerprint(&mut self, url: &str, source: &str, fingerprint: &str) -> Result<()>;
     /// Every story, oldest first.
@@ -67,6 +77,27 @@ pub trait Store {
     /// Replaces the stored CISA KEV catalogue.
     fn replace_kev(&mut self, records: &[KevRecord]) -> Result<()>;
     fn kev(&self) -> Result<Vec<KevRecord>>;
+
+    /// Undelivered deliveries to `webhook` whose `next_try` is at most `now`, oldest
+    /// first, at most `limit` of them.
+    fn due_deliveries(&self, webhook: &str, now: i64, limit: usize) -> Result<Vec<DueDelivery>>;
+    /// The earliest `next_try` of the deliveries still pending for `webhook`.
+    fn next_delivery(&self, webhook: &str) -> Result<Option<i64>>;
+    /// Counts an attempt before it is made, and moves `next_try` past it, so a crash in
+    /// the middle of a request neither loses the delivery nor retries it at once.
+    fn delivery_attempted(&mut self, webhook: &str, briefing_id: &str, next_try: i64)
+    -> Result<()>;
+    fn delivery_succeeded(&mut self, webhook: &str, briefing_id: &str, now: i64) -> Result<()>;
+    /// Records a failed attempt; `next_try: None` gives the delivery up.
+    fn delivery_failed(
+        &mut self,
+        webhook: &str,
+        briefing_id: &str,
+        error: &str,
+        next_try: Option<i64>,
+    ) -> Result<()>;
+    /// The whole outbox, by webhook and queue time.
+    fn deliveries(&self) -> Result<Vec<Delivery>>;
 
     fn start_run(&mut self, now: i64) -> Result<i64>;
     fn finish_run(&mut self, run: i64, now: i64, summary: &RunSummary) -> Result<()>;

@@ -86,3 +86,25 @@ pub struct KevRecord {
     pub name: String,
     pub known_ransomware: bool,
 }
+
+/// A queued webhook delivery that is due, with the briefing to announce.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueDelivery {
+    pub webhook: String,
+    /// Attempts made so far.
+    pub attempts: i64,
+    pub briefing: Briefing,
+}
+
+/// One row of the webhook outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub webhook: String,
+    pub briefing_id: String,
+    pub queued_at: i64,
+    pub attempts: i64,
+    /// When to try next; `None` once delivered or given up.
+    pub next_try: Option<i64>,
+    pub delivered_at: Option<i64>,
+    pub last_error: Option<String>,
+}

@@ -6,14 +6,15 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::{
-    KevRecord, Origin, Result, RunSummary, SourceSpec, SourceState, Store, StoreError,
-    StoredArticle, Validators,
+    Delivery, DueDelivery, KevRecord, Origin, Result, RunSummary, SourceSpec, SourceState, Store,
+    StoreError, StoredArticle, Validators,
 };
 
 /// Migrations in order; migration N brings the schema to version N.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_kev.sql"),
+    include_str!("../migrations/0003_deliveries.sql"),
 ];
 
 pub struct SqliteStore {
@@ -216,9 +217,28 @@ impl Store for SqliteStore {
     }
 
     fn put_article(&mut self, a: &StoredArticle, source: &str, fingerprint: &str) -> Result<()> {
+        self.put_article_announced(a, source, fingerprint, &[])
+            .map(drop)
+    }
+
+    fn put_article_announced(
+        &mut self,
+        a: &StoredArticle,
+        source: &str,
+        fingerprint: &str,
+        webhooks: &[String],
+    ) -> Result<bool> {
         let b = &a.briefing;
         let json = serde_json::to_string(b)?;
         let tx = self.conn.transaction()?;
+        let new = tx
+            .query_row(
+                "SELECT 1 FROM articles WHERE url = ?1",
+                params![a.url],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_none();
         tx.execute(
             "INSERT INTO articles (url, id, title, published, first_seen, changed_at,
                  text_hash, body, text, briefing)
@@ -241,8 +261,18 @@ impl Store for SqliteStore {
             ],
         )?;
         upsert_fingerprint(&tx, &a.url, source, fingerprint)?;
+        if new {
+            for webhook in webhooks {
+                // OR IGNORE: a briefing is announced to a webhook once, ever.
+                tx.execute(
+                    "INSERT OR IGNORE INTO deliveries (webhook, briefing_id, queued_at, next_try)
+                     VALUES (?1, ?2, ?3, ?3)",
+                    params![webhook, b.id, a.changed_at],
+                )?;
+            }
+        }
         tx.commit()?;
-        Ok(())
+        Ok(new)
     }
 
     fn articles(&self) -> Result<Vec<StoredArticle>> {
@@ -279,6 +309,91 @@ impl Store for SqliteStore {
                 date_added: r.get(1)?,
                 name: r.get(2)?,
                 known_ransomware: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn due_deliveries(&self, webhook: &str, now: i64, limit: usize) -> Result<Vec<DueDelivery>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT d.attempts, a.briefing FROM deliveries d JOIN articles a ON a.id = d.briefing_id
+             WHERE d.webhook = ?1 AND d.next_try IS NOT NULL AND d.next_try <= ?2
+             ORDER BY d.next_try, d.queued_at, d.briefing_id LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![webhook, now, limit as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        rows.map(|row| {
+            let (attempts, json) = row?;
+            Ok(DueDelivery {
+                webhook: webhook.to_owned(),
+                attempts,
+                briefing: serde_json::from_str(&json)?,
+            })
+        })
+        .collect()
+    }
+
+    fn next_delivery(&self, webhook: &str) -> Result<Option<i64>> {
+        Ok(self.conn.query_row(
+            "SELECT MIN(next_try) FROM deliveries WHERE webhook = ?1 AND next_try IS NOT NULL",
+            params![webhook],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn delivery_attempted(
+        &mut self,
+        webhook: &str,
+        briefing_id: &str,
+        next_try: i64,
+    ) -> Result<()> {
+        self.conn.execute(
+            "UPDATE deliveries SET attempts = attempts + 1, next_try = ?3
+             WHERE webhook = ?1 AND briefing_id = ?2 AND delivered_at IS NULL",
+            params![webhook, briefing_id, next_try],
+        )?;
+        Ok(())
+    }
+
+    fn delivery_succeeded(&mut self, webhook: &str, briefing_id: &str, now: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE deliveries SET delivered_at = ?3, next_try = NULL, last_error = NULL
+             WHERE webhook = ?1 AND briefing_id = ?2",
+            params![webhook, briefing_id, now],
+        )?;
+        Ok(())
+    }
+
+    fn delivery_failed(
+        &mut self,
+        webhook: &str,
+        briefing_id: &str,
+        error: &str,
+        next_try: Option<i64>,
+    ) -> Result<()> {
+        self.conn.execute(
+            "UPDATE deliveries SET last_error = ?3, next_try = ?4
+             WHERE webhook = ?1 AND briefing_id = ?2 AND delivered_at IS NULL",
+            params![webhook, briefing_id, error, next_try],
+        )?;
+        Ok(())
+    }
+
+    fn deliveries(&self) -> Result<Vec<Delivery>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT webhook, briefing_id, queued_at, attempts, next_try, delivered_at, last_error
+             FROM deliveries ORDER BY webhook, queued_at, briefing_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Delivery {
+                webhook: r.get(0)?,
+                briefing_id: r.get(1)?,
+                queued_at: r.get(2)?,
+                attempts: r.get(3)?,
+                next_try: r.get(4)?,
+                delivered_at: r.get(5)?,
+                last_error: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -495,6 +610,80 @@ mod tests {
             .unwrap();
         let cves: Vec<String> = s.kev().unwrap().into_iter().map(|r| r.cve).collect();
         assert_eq!(cves, ["CVE-2026-2", "CVE-2026-3"]);
+    }
+
+    #[test]
+    fn a_new_story_is_queued_for_its_webhooks_once_and_updates_are_not() {
+        let mut s = SqliteStore::in_memory().unwrap();
+        let hooks = [
+            "https://hooks.example/a".to_owned(),
+            "https://hooks.example/b".to_owned(),
+        ];
+        let a = stored("https://a.example/1", "The actor used a loader.", &["A"]);
+        let id = a.briefing.id.clone();
+        assert!(s.put_article_announced(&a, "A", "f1", &hooks).unwrap());
+        // An update, even one carried by another source, announces nothing new.
+        let mut changed = a.clone();
+        changed.text_hash = "t2".into();
+        changed.changed_at = 200;
+        assert!(
+            !s.put_article_announced(&changed, "B", "f2", &hooks)
+                .unwrap()
+        );
+        // A story stored before a webhook existed is not queued for it later.
+        let old = stored("https://a.example/2", "Another loader.", &["A"]);
+        s.put_article(&old, "A", "f1").unwrap();
+        let all = s.deliveries().unwrap();
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert!(all.iter().all(|d| d.briefing_id == id
+            && d.attempts == 0
+            && d.next_try == Some(100)
+            && d.queued_at == 100));
+
+        let a_hook = hooks[0].as_str();
+        assert!(s.due_deliveries(a_hook, 99, 10).unwrap().is_empty());
+        let due = s.due_deliveries(a_hook, 100, 10).unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(
+            due[0].briefing, changed.briefing,
+            "the current briefing is sent"
+        );
+        s.delivery_attempted(a_hook, &id, 130).unwrap();
+        assert!(s.due_deliveries(a_hook, 120, 10).unwrap().is_empty());
+        s.delivery_failed(a_hook, &id, "HTTP 500", Some(110))
+            .unwrap();
+        assert_eq!(s.next_delivery(a_hook).unwrap(), Some(110));
+        assert_eq!(s.due_deliveries(a_hook, 110, 10).unwrap()[0].attempts, 1);
+        s.delivery_attempted(a_hook, &id, 150).unwrap();
+        s.delivery_succeeded(a_hook, &id, 140).unwrap();
+        assert_eq!(s.next_delivery(a_hook).unwrap(), None);
+        assert!(s.due_deliveries(a_hook, i64::MAX, 10).unwrap().is_empty());
+        // A late answer to an earlier attempt cannot requeue a delivered briefing.
+        s.delivery_failed(a_hook, &id, "timeout", Some(160))
+            .unwrap();
+        s.delivery_attempted(a_hook, &id, 170).unwrap();
+        let b_hook = hooks[1].as_str();
+        s.delivery_failed(b_hook, &id, "HTTP 404", None).unwrap();
+        let all = s.deliveries().unwrap();
+        assert_eq!(
+            (
+                all[0].attempts,
+                all[0].delivered_at,
+                all[0].next_try,
+                all[0].last_error.as_deref()
+            ),
+            (2, Some(140), None, None)
+        );
+        assert_eq!(
+            (
+                all[1].delivered_at,
+                all[1].next_try,
+                all[1].last_error.as_deref()
+            ),
+            (None, None, Some("HTTP 404")),
+            "given up"
+        );
+        assert!(s.due_deliveries(b_hook, i64::MAX, 10).unwrap().is_empty());
     }
 
     #[test]
