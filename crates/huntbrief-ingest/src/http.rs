@@ -125,15 +125,7 @@ static CRYPTO: Once = Once::new();
 
 impl Fetcher {
     pub fn new(policy: Policy) -> Result<Self, FetchError> {
-        // rustls with the ring provider: pure Rust build, no aws-lc toolchain needed.
-        CRYPTO.call_once(|| {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
-        let client = reqwest::Client::builder()
-            .user_agent(policy.user_agent.clone())
-            .timeout(policy.timeout)
-            .connect_timeout(policy.connect_timeout)
-            .redirect(reqwest::redirect::Policy::limited(policy.max_redirects))
+        let client = client_builder(&policy)
             .build()
             .map_err(|e| FetchError::Network(e.to_string()))?;
         Ok(Self {
@@ -267,6 +259,20 @@ impl Fetcher {
     }
 }
 
+/// The client stack every huntbrief request uses (rustls with ring, the user agent,
+/// `policy`'s timeouts and redirect limit); callers may tighten it further.
+pub fn client_builder(policy: &Policy) -> reqwest::ClientBuilder {
+    // rustls with the ring provider: pure Rust build, no aws-lc toolchain needed.
+    CRYPTO.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    reqwest::Client::builder()
+        .user_agent(policy.user_agent.clone())
+        .timeout(policy.timeout)
+        .connect_timeout(policy.connect_timeout)
+        .redirect(reqwest::redirect::Policy::limited(policy.max_redirects))
+}
+
 /// The outcome of one attempt: retry (after the server's wait, if it gave one) or fail.
 enum Attempt {
     Retry(Option<Duration>),
@@ -311,7 +317,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// `Retry-After` as seconds or an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));

@@ -12,6 +12,8 @@ use huntbrief_ingest::sources::{Adapter, Limits, Source};
 use huntbrief_render::export::Format;
 use serde::Deserialize;
 
+use crate::webhook::{Format as WebhookFormat, Hook};
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -33,6 +35,69 @@ pub struct Config {
     /// `huntbrief serve`: address and account.
     #[serde(default)]
     pub serve: ServeConfig,
+    /// Webhooks told about each new briefing (none by default).
+    #[serde(default)]
+    pub webhook: Vec<WebhookConfig>,
+}
+
+/// `[[webhook]]`: a receiver of new briefings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Used in logs instead of the URL, which often embeds a secret (default: the host).
+    pub name: Option<String>,
+    pub url: String,
+    /// `json` (default), `slack` or `teams`.
+    #[serde(default)]
+    pub format: WebhookFormat,
+    /// Only new briefings of this severity or more serious (default `HIGH`).
+    pub min_severity: Option<String>,
+    /// Per request (default 10); a run waits at most this long at its end for deliveries.
+    pub timeout_secs: Option<u64>,
+    /// Wait before the first retry (default 30), four times longer after each failure.
+    pub retry_secs: Option<u64>,
+}
+
+impl WebhookConfig {
+    /// The webhook as the delivery loop uses it; `n` (from 1) names it in errors.
+    pub fn hook(&self, n: usize) -> Result<Hook> {
+        let parsed = url::Url::parse(&self.url).ok();
+        let host = parsed
+            .as_ref()
+            .and_then(|u| u.host_str())
+            .map(str::to_owned);
+        let name = match (&self.name, &host) {
+            (Some(name), _) => name.clone(),
+            (None, Some(host)) => host.clone(),
+            (None, None) => format!("#{n}"),
+        };
+        let web = parsed
+            .as_ref()
+            .is_some_and(|u| matches!(u.scheme(), "http" | "https"));
+        if !web || host.is_none() {
+            // The URL itself is not repeated: it may hold a token.
+            bail!("webhook {name:?} needs an http(s) URL with a host");
+        }
+        let min_severity = self
+            .min_severity
+            .as_deref()
+            .map_or(Ok(Severity::High), |s| {
+                parse_severity(s).map_err(|e| anyhow::anyhow!("webhook {name:?}: {e}"))
+            })?;
+        let timeout = self.timeout_secs.unwrap_or(10);
+        let retry = self.retry_secs.unwrap_or(30);
+        if timeout == 0 || retry == 0 {
+            bail!("webhook {name:?}: timeout_secs and retry_secs must be at least 1");
+        }
+        Ok(Hook {
+            name,
+            url: self.url.clone(),
+            format: self.format,
+            min_severity,
+            timeout: Duration::from_secs(timeout),
+            retry: Duration::from_secs(retry),
+        })
+    }
 }
 
 /// `[serve]`: the web service. Without a password one is generated at start and printed.
@@ -153,7 +218,27 @@ impl Config {
         let invalid = || format!("config {}: [export] is invalid", path.display());
         config.export.formats().with_context(invalid)?;
         config.export.min_severity().with_context(invalid)?;
+        config
+            .webhooks()
+            .with_context(|| format!("config {}: [[webhook]] is invalid", path.display()))?;
         Ok(config)
+    }
+
+    /// The configured webhooks; one URL may be listed once.
+    pub fn webhooks(&self) -> Result<Vec<Hook>> {
+        let mut hooks: Vec<Hook> = Vec::new();
+        for (i, w) in self.webhook.iter().enumerate() {
+            let hook = w.hook(i + 1)?;
+            if let Some(same) = hooks.iter().find(|h| h.url == hook.url) {
+                bail!(
+                    "webhooks {:?} and {:?} have the same URL; list it once",
+                    same.name,
+                    hook.name
+                );
+            }
+            hooks.push(hook);
+        }
+        Ok(hooks)
     }
 
     pub fn db_path(&self) -> Result<PathBuf> {
@@ -280,6 +365,97 @@ mod tests {
         );
         assert!(parse("[export]\nmin_severity = 'urgent'\n").is_err());
         assert!(parse("[export]\nformat = ['stix']\n").is_err(), "typo");
+    }
+
+    #[test]
+    fn reads_webhooks_with_defaults() {
+        let c = parse(
+            "[[webhook]]\nurl = 'https://hooks.example/T0/B0/secret'\n\
+             [[webhook]]\nname = 'SOC'\nurl = 'http://127.0.0.1:9/hook'\nformat = 'slack'\n\
+             min_severity = 'med'\ntimeout_secs = 2\nretry_secs = 5\n\
+             [[webhook]]\nname = 'Teams'\nurl = 'https://teams.example/w'\nformat = 'teams'\n",
+        )
+        .unwrap();
+        let hooks = c.webhooks().unwrap();
+        let h = &hooks[0];
+        assert_eq!(
+            (
+                h.name.as_str(),
+                h.format,
+                h.min_severity,
+                h.timeout,
+                h.retry
+            ),
+            (
+                "hooks.example",
+                WebhookFormat::Json,
+                Severity::High,
+                Duration::from_secs(10),
+                Duration::from_secs(30)
+            )
+        );
+        let h = &hooks[1];
+        assert_eq!(
+            (
+                h.name.as_str(),
+                h.format,
+                h.min_severity,
+                h.timeout,
+                h.retry
+            ),
+            (
+                "SOC",
+                WebhookFormat::Slack,
+                Severity::Med,
+                Duration::from_secs(2),
+                Duration::from_secs(5)
+            )
+        );
+        assert_eq!(hooks[2].format, WebhookFormat::Teams);
+        assert!(parse("").unwrap().webhooks().unwrap().is_empty());
+    }
+
+    #[test]
+    fn rejects_bad_webhooks_without_echoing_their_url() {
+        for (bad, says) in [
+            (
+                "url = 'ftp://files.example/secret-token'",
+                "needs an http(s) URL",
+            ),
+            ("url = 'http://'", "needs an http(s) URL"),
+            ("url = 'not a url secret-token'", "needs an http(s) URL"),
+            (
+                "url = 'https://h.example/secret-token'\nformat = 'xml'",
+                "unknown variant",
+            ),
+            (
+                "url = 'https://h.example/secret-token'\nmin_severity = 'urgent'",
+                "unknown severity",
+            ),
+            (
+                "url = 'https://h.example/secret-token'\ntimeout_secs = 0",
+                "at least 1",
+            ),
+            (
+                "url = 'https://h.example/secret-token'\nretries = 3",
+                "unknown field",
+            ),
+            ("name = 'x'", "missing field `url`"),
+        ] {
+            let e = format!("{:#}", parse(&format!("[[webhook]]\n{bad}\n")).unwrap_err());
+            assert!(e.contains(says), "{bad}: {e}");
+            assert!(
+                !e.contains("secret-token") || says == "unknown variant" || says == "unknown field",
+                "{bad}: {e}"
+            );
+        }
+        let twice = "[[webhook]]\nname = 'a'\nurl = 'https://h.example/x'\n\
+                     [[webhook]]\nname = 'b'\nurl = 'https://h.example/x'\n";
+        let e = format!("{:#}", parse(twice).unwrap_err());
+        assert!(
+            e.contains("webhooks \"a\" and \"b\" have the same URL"),
+            "{e}"
+        );
     }
 
     #[test]

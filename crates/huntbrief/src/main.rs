@@ -10,6 +10,7 @@ mod input;
 mod kb;
 mod pipeline;
 mod publish;
+mod webhook;
 
 /// Hunt-ready briefings from security articles, advisories and feeds.
 #[derive(Debug, Parser)]

@@ -18,6 +18,8 @@ use huntbrief_store::{
     RunSummary, SourceState, SqliteStore, Store, StoreError, StoredArticle, Validators,
 };
 
+use crate::webhook::Webhooks;
+
 /// A story whose page could not be read is retried on later runs for this long.
 const PAGE_RETRY_WINDOW: i64 = 3 * 86_400;
 /// Items of one source processed at once (their pages fetched in parallel).
@@ -40,6 +42,8 @@ pub struct Pipeline<'a> {
     pub limits: Limits,
     /// Unix seconds at the start of the run: the only clock the pipeline reads.
     pub now: i64,
+    /// Which webhooks announce a new briefing; told when one is queued.
+    pub webhooks: &'a Webhooks,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,7 +271,13 @@ impl Pipeline<'_> {
             text,
             briefing: analyze(&article, self.kb),
         };
-        store.put_article(&stored, &source.name, &fingerprint)?;
+        // Queued in the transaction that stores the briefing: a crash cannot separate them.
+        let webhooks = self.webhooks.wanting(&stored.briefing);
+        let new = store.put_article_announced(&stored, &source.name, &fingerprint, &webhooks)?;
+        drop(store);
+        if new && !webhooks.is_empty() {
+            self.webhooks.queued();
+        }
         Ok(Some(if existing.is_some() {
             Outcome::Updated
         } else {

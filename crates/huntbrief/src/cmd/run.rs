@@ -17,6 +17,7 @@ use huntbrief_store::{Origin, SourceSpec, SqliteStore, Store};
 use crate::config::Config;
 use crate::pipeline::{Options, Pipeline};
 use crate::publish::{Selection, export, publish};
+use crate::webhook::Webhooks;
 
 /// Options every command that uses the state shares.
 #[derive(Debug, Clone, clap::Args)]
@@ -153,11 +154,33 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+/// One pass, with webhook deliveries running beside it and for a bounded time after.
 pub(crate) async fn pass(
     state: &State,
     fetcher: &Fetcher,
     kb: &KnowledgeBase,
     args: &RunArgs,
+) -> Result<ExitCode> {
+    let webhooks = Webhooks::new(state.config.webhooks()?, &state.config.policy())?;
+    let (done, finished) = tokio::sync::oneshot::channel::<()>();
+    let work = async {
+        let result = poll_and_publish(state, fetcher, kb, args, &webhooks).await;
+        drop(done);
+        result
+    };
+    let deliver = webhooks.deliver(&state.store, async {
+        let _ = finished.await;
+    });
+    let (result, ()) = tokio::join!(work, deliver);
+    result
+}
+
+async fn poll_and_publish(
+    state: &State,
+    fetcher: &Fetcher,
+    kb: &KnowledgeBase,
+    args: &RunArgs,
+    webhooks: &Webhooks,
 ) -> Result<ExitCode> {
     let now = unix_now();
     let run_id = state
@@ -172,6 +195,7 @@ pub(crate) async fn pass(
         kb,
         limits,
         now,
+        webhooks,
     };
     let options = Options {
         source: args.source.clone(),
