@@ -125,17 +125,21 @@ impl Webhooks {
         let Some(client) = &self.client else {
             return;
         };
+        // A request started before the pass ended answers or times out within its
+        // timeout; the margin lets it record that itself rather than be cut off.
         let grace = self
             .hooks
             .iter()
             .map(|h| h.timeout)
             .max()
-            .unwrap_or_default();
+            .unwrap_or_default()
+            + Duration::from_millis(250);
         let mut finished = pin!(finished);
         let mut deadline: Option<Instant> = None;
         let mut in_flight: JoinSet<Attempted> = JoinSet::new();
         let mut busy: Vec<HashSet<String>> = vec![HashSet::new(); self.hooks.len()];
         let mut store_ok = true;
+        let mut warned = vec![false; self.hooks.len()];
         loop {
             let mut next = None;
             if store_ok {
@@ -152,8 +156,10 @@ impl Webhooks {
                 }
             }
             let now = Instant::now();
+            // After the pass: finish what is in flight or due now, within the deadline;
+            // later retries are left to the next run.
             if let Some(end) = deadline {
-                let idle = in_flight.is_empty() && next.is_none_or(|t| t > end);
+                let idle = in_flight.is_empty() && next.is_none_or(|t| t > now);
                 if idle || now >= end {
                     break;
                 }
@@ -170,7 +176,7 @@ impl Webhooks {
                         busy[done.hook].remove(&done.briefing_id);
                         if store_ok {
                             let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
-                            if let Err(e) = self.record(&mut store, done) {
+                            if let Err(e) = self.record(&mut store, done, &mut warned) {
                                 tracing::warn!(error = %e, "cannot record a webhook delivery");
                                 store_ok = false;
                             }
@@ -218,7 +224,7 @@ impl Webhooks {
                     let attempts = due.attempts + 1;
                     // Should the process die mid-request, the next run retries after
                     // this attempt's timeout and backoff.
-                    let resume = now + secs(hook.timeout + hook.backoff(attempts));
+                    let resume = unix_after(hook.timeout + hook.backoff(attempts));
                     store.delivery_attempted(&hook.url, &id, resume)?;
                     let body = payload(hook.format, &due.briefing).to_string();
                     tracing::debug!(webhook = hook.name, briefing = id, attempts, "posting");
@@ -248,7 +254,12 @@ impl Webhooks {
         }))
     }
 
-    fn record(&self, store: &mut SqliteStore, done: Attempted) -> huntbrief_store::Result<()> {
+    fn record(
+        &self,
+        store: &mut SqliteStore,
+        done: Attempted,
+        warned: &mut [bool],
+    ) -> huntbrief_store::Result<()> {
         let hook = &self.hooks[done.hook];
         let id = &done.briefing_id;
         match done.result {
@@ -272,15 +283,28 @@ impl Webhooks {
                     .map(|w| w.min(MAX_RETRY_AFTER))
                     .unwrap_or_default()
                     .max(hook.backoff(done.attempts));
-                tracing::warn!(
-                    webhook = hook.name,
-                    briefing = id,
-                    attempt = done.attempts,
-                    error = failure.error,
-                    ?wait,
-                    "webhook delivery failed; it stays queued"
-                );
-                store.delivery_failed(&hook.url, id, &failure.error, Some(unix_now() + secs(wait)))
+                // The first failure of a webhook in a run is a warning; the rest would
+                // only repeat it (the run ends with a line saying what is still queued).
+                if std::mem::replace(&mut warned[done.hook], true) {
+                    tracing::info!(
+                        webhook = hook.name,
+                        briefing = id,
+                        attempt = done.attempts,
+                        error = failure.error,
+                        ?wait,
+                        "webhook delivery failed; it stays queued"
+                    );
+                } else {
+                    tracing::warn!(
+                        webhook = hook.name,
+                        briefing = id,
+                        attempt = done.attempts,
+                        error = failure.error,
+                        ?wait,
+                        "webhook delivery failed; it stays queued"
+                    );
+                }
+                store.delivery_failed(&hook.url, id, &failure.error, Some(unix_after(wait)))
             }
         }
     }
@@ -427,9 +451,9 @@ fn unix_now() -> i64 {
     unix_now_ms() / 1000
 }
 
-/// Whole seconds, rounded up: a retry is never earlier than its wait.
-fn secs(d: Duration) -> i64 {
-    d.as_millis().div_ceil(1000) as i64
+/// Unix seconds `wait` from now, rounded up: a retry is never earlier than its wait.
+fn unix_after(wait: Duration) -> i64 {
+    (unix_now_ms() + wait.as_millis() as i64 + 999) / 1000
 }
 
 /// The body a webhook of `format` receives for `b`.

@@ -5,6 +5,7 @@ mod export;
 mod pipeline;
 mod robustness;
 mod server;
+mod webhook;
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
