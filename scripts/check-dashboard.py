@@ -169,7 +169,25 @@ def run(b, base, auth, screenshot):
 
     # The filter, applied through the page.
     b.open(base + "/")
-    check(b.evaluate("document.querySelector('form#filters') !== null"), "/ has no form#filters")
+    # The page's side of the contract the checks below rely on.
+    missing = b.evaluate(
+        """(() => {
+            const form = document.querySelector('form#filters');
+            if (!form) return ['form#filters'];
+            const want = ['select[name=severity]', 'select[name=kind]', 'select[name=source]',
+                'input[name=technique]', 'input[name=since]', 'input[name=until]', 'input[name=q]',
+                'button[type=submit]'];
+            const out = want.filter(s => !form.querySelector(s));
+            if (form.getAttribute('method').toLowerCase() !== 'get' || form.getAttribute('action') !== '/')
+                out.push('method="get" action="/"');
+            const levels = Array.from(form.querySelectorAll('select[name=severity] option')).map(o => o.value);
+            if (levels.join() !== ',CRIT,HIGH,MED,LOW') out.push('severity options "",CRIT,HIGH,MED,LOW, not ' + levels);
+            if (!document.querySelector('table#briefings tr.briefing[data-severity] a.title[href^="/briefings/"]'))
+                out.push('table#briefings rows tr.briefing[data-severity] with a.title to /briefings/{id}');
+            return out;
+        })()"""
+    )
+    check(not missing, f"/ lacks {'; '.join(missing)}")
     since = b.mark()
     button = b.evaluate(
         """(() => {
