@@ -786,6 +786,73 @@ mod tests {
     }
 
     #[test]
+    fn failures_back_off_honour_retry_after_within_a_cap_and_give_up() {
+        let hook = Hook {
+            name: "x".into(),
+            url: "https://x.example/".into(),
+            format: Format::Json,
+            min_severity: Severity::Low,
+            timeout: Duration::from_secs(10),
+            retry: Duration::from_secs(30),
+        };
+        let webhooks = Webhooks::new(vec![hook.clone()], &Policy::default()).unwrap();
+        let mut store = SqliteStore::in_memory().unwrap();
+        let b = briefing("https://lab.example/post");
+        let article = huntbrief_store::StoredArticle {
+            url: "https://lab.example/post".into(),
+            first_seen: 1,
+            changed_at: 1,
+            text_hash: "h".into(),
+            text: "t".into(),
+            briefing: b.clone(),
+        };
+        let wanted = webhooks.wanting(&b);
+        assert_eq!(wanted, std::slice::from_ref(&hook.url));
+        store
+            .put_article_announced(&article, "Lab", "f", &wanted)
+            .unwrap();
+        let mut warned = [false];
+        let fail = |attempts, retry_after| Attempted {
+            hook: 0,
+            briefing_id: b.id.clone(),
+            attempts,
+            result: Err(Failure {
+                error: "HTTP 503".into(),
+                retry_after,
+            }),
+        };
+        let next_try = |store: &SqliteStore| store.deliveries().unwrap()[0].next_try;
+        let now = unix_now();
+        webhooks
+            .record(&mut store, fail(1, None), &mut warned)
+            .unwrap();
+        let t = next_try(&store).unwrap();
+        assert!((now + 30..=now + 32).contains(&t), "backoff: {t} vs {now}");
+        webhooks
+            .record(
+                &mut store,
+                fail(2, Some(Duration::from_secs(86_400))),
+                &mut warned,
+            )
+            .unwrap();
+        let t = next_try(&store).unwrap();
+        assert!(
+            (now + 3600..=now + 3602).contains(&t),
+            "Retry-After capped: {t}"
+        );
+        webhooks
+            .record(&mut store, fail(MAX_ATTEMPTS, None), &mut warned)
+            .unwrap();
+        let d = &store.deliveries().unwrap()[0];
+        assert_eq!(d.next_try, None);
+        assert_eq!(
+            d.last_error.as_deref(),
+            Some("HTTP 503 (given up after 8 attempts)")
+        );
+        assert!(warned[0]);
+    }
+
+    #[test]
     fn summaries_are_cut_at_a_word() {
         let long = "word ".repeat(200);
         let s = short(&long);

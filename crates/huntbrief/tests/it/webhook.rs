@@ -9,7 +9,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use huntbrief_store::{Delivery, SqliteStore, Store};
 use serde_json::Value;
@@ -23,6 +24,7 @@ enum Mode {
     Accept,
     Fail,
     Hang,
+    RateLimited,
 }
 
 /// One POST as the receiver saw it.
@@ -94,24 +96,31 @@ async fn receive(
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> (StatusCode, &'static str) {
+) -> Response {
     *shared.requests.lock().unwrap() += 1;
     let mode = shared.mode.lock().unwrap().unwrap_or(Mode::Accept);
     match mode {
-        Mode::Fail => (StatusCode::INTERNAL_SERVER_ERROR, "boom"),
+        Mode::Fail => (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),
+        Mode::RateLimited => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "120")],
+            "slow down",
+        )
+            .into_response(),
         Mode::Hang => {
             tokio::time::sleep(Duration::from_secs(60)).await;
-            (StatusCode::OK, "too late")
+            (StatusCode::OK, "too late").into_response()
         }
         Mode::Accept => {
             let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-                return (StatusCode::BAD_REQUEST, "not JSON");
+                return (StatusCode::BAD_REQUEST, "not JSON").into_response();
             };
             let is_json = headers
-                .get("content-type")
+                .get(header::CONTENT_TYPE)
                 .is_some_and(|v| v == "application/json");
             if !is_json {
-                return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not application/json");
+                return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not application/json")
+                    .into_response();
             }
             let idempotency_key = headers
                 .get("idempotency-key")
@@ -123,7 +132,7 @@ async fn receive(
                 body,
                 idempotency_key,
             });
-            (StatusCode::OK, "ok")
+            (StatusCode::OK, "ok").into_response()
         }
     }
 }
@@ -426,4 +435,52 @@ fn a_receiver_answering_500_gets_everything_once_it_recovers() {
 #[test]
 fn a_receiver_that_hangs_gets_everything_once_it_recovers() {
     recovers_from(Mode::Hang, "no answer within 1s");
+}
+
+#[test]
+fn a_receivers_retry_after_holds_its_deliveries_across_runs() {
+    let server = Fixture::start(Duration::ZERO);
+    let receiver = Receiver::start(Mode::RateLimited);
+    let setup = setup(
+        "limited",
+        &server,
+        &["/feeds/7"],
+        &webhook(
+            "Limited",
+            &receiver.url("limited"),
+            "min_severity = \"MED\"\n",
+        ),
+    );
+    let started = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let first = setup.run();
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("(last error: HTTP 429: slow down)"),
+        "{}",
+        stderr(&first)
+    );
+    let requests = receiver.requests();
+    assert!(
+        (1..=11).contains(&requests),
+        "one attempt each at most: {requests}"
+    );
+    let queued = deliveries(&setup);
+    assert!(
+        queued
+            .iter()
+            .filter(|d| d.attempts > 0)
+            .all(|d| d.next_try.is_some_and(|t| t >= started + 120)),
+        "{queued:?}"
+    );
+    receiver.set(Mode::Accept);
+    let second = setup.run();
+    assert!(second.status.success());
+    assert_eq!(
+        receiver.requests() - requests,
+        11 - requests,
+        "only untried ones are sent"
+    );
 }
