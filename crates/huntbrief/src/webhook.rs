@@ -14,7 +14,6 @@ use std::pin::pin;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result};
 use huntbrief_core::text::collapse_whitespace;
 use huntbrief_core::{Briefing, Severity};
 use huntbrief_ingest::http::{Policy, client_builder, retry_after};
@@ -85,23 +84,30 @@ pub struct Webhooks {
 }
 
 impl Webhooks {
-    pub fn new(hooks: Vec<Hook>, policy: &Policy) -> Result<Self> {
+    /// Without a client (it could not be built) deliveries are still queued, and sent by
+    /// a later run.
+    pub fn new(hooks: Vec<Hook>, policy: &Policy) -> Self {
         let client = if hooks.is_empty() {
             None
         } else {
             // No redirects: a 301/302 would turn the POST into a GET and "succeed"
             // without delivering, and a webhook must not be sent to another host.
-            let client = client_builder(policy)
+            client_builder(policy)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
-                .context("cannot build the HTTP client for webhooks")?;
-            Some(client)
+                .inspect_err(|e| {
+                    tracing::warn!(
+                        error = %e,
+                        "cannot build the HTTP client for webhooks; deliveries stay queued"
+                    );
+                })
+                .ok()
         };
-        Ok(Self {
+        Self {
             hooks,
             client,
             queued: Notify::new(),
-        })
+        }
     }
 
     /// URLs of the webhooks that announce `briefing`.
@@ -243,7 +249,10 @@ impl Webhooks {
                     busy[i].insert(id);
                 }
             }
-            if let Some(t) = store.next_delivery(&hook.url)? {
+            // A webhook with every slot taken wakes the loop when a request finishes.
+            if busy[i].len() < IN_FLIGHT
+                && let Some(t) = store.next_delivery(&hook.url)?
+            {
                 next = Some(next.map_or(t, |n| n.min(t)));
             }
         }
@@ -795,7 +804,7 @@ mod tests {
             timeout: Duration::from_secs(10),
             retry: Duration::from_secs(30),
         };
-        let webhooks = Webhooks::new(vec![hook.clone()], &Policy::default()).unwrap();
+        let webhooks = Webhooks::new(vec![hook.clone()], &Policy::default());
         let mut store = SqliteStore::in_memory().unwrap();
         let b = briefing("https://lab.example/post");
         let article = huntbrief_store::StoredArticle {

@@ -161,7 +161,7 @@ pub(crate) async fn pass(
     kb: &KnowledgeBase,
     args: &RunArgs,
 ) -> Result<ExitCode> {
-    let webhooks = Webhooks::new(state.config.webhooks()?, &state.config.policy())?;
+    let webhooks = Webhooks::new(state.config.webhooks()?, &state.config.policy());
     let (done, finished) = tokio::sync::oneshot::channel::<()>();
     let work = async {
         let result = poll_and_publish(state, fetcher, kb, args, &webhooks).await;

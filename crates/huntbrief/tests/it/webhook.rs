@@ -25,6 +25,8 @@ enum Mode {
     Fail,
     Hang,
     RateLimited,
+    /// Accepts after a pause, so that a kill can land mid-request.
+    Slow,
 }
 
 /// One POST as the receiver saw it.
@@ -111,7 +113,10 @@ async fn receive(
             tokio::time::sleep(Duration::from_secs(60)).await;
             (StatusCode::OK, "too late").into_response()
         }
-        Mode::Accept => {
+        Mode::Accept | Mode::Slow => {
+            if mode == Mode::Slow {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
             let Ok(body) = serde_json::from_slice::<Value>(&body) else {
                 return (StatusCode::BAD_REQUEST, "not JSON").into_response();
             };
@@ -483,4 +488,44 @@ fn a_receivers_retry_after_holds_its_deliveries_across_runs() {
         11 - requests,
         "only untried ones are sent"
     );
+}
+
+#[test]
+fn sigkill_during_runs_loses_no_delivery() {
+    // Slow pages make a run last long enough to be killed in the middle.
+    let server = Fixture::start(Duration::from_millis(100));
+    let receiver = Receiver::start(Mode::Slow);
+    let setup = setup(
+        "kill",
+        &server,
+        &["/feeds/0", "/feeds/1", "/feeds/2", "/feeds/3"],
+        // A generous timeout: the last run must deliver everything before it ends.
+        &format!(
+            "\n[[webhook]]\nname = \"Receiver\"\nurl = \"{}\"\nmin_severity = \"LOW\"\n\
+             timeout_secs = 2\nretry_secs = 1\n",
+            receiver.url("all")
+        ),
+    );
+    let delays = [60u64, 200, 350, 500, 700];
+    for delay in delays {
+        let mut child = setup.command().spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+    }
+    // A delivery killed mid-request waits out its timeout and backoff, as a crashed
+    // run's would.
+    wait_until_due(&setup);
+    let last = setup.run();
+    assert!(last.status.success(), "{}", stderr(&last));
+    let expected: Vec<String> = published(&setup).into_keys().collect();
+    assert_eq!(expected.len(), 41);
+    let mut got = ids(&receiver.accepted());
+    // A kill between the receiver's answer and the record of it may repeat that one
+    // delivery (the receiver can drop it by its Idempotency-Key); nothing is lost.
+    let total = got.len();
+    got.dedup();
+    assert_eq!(got, expected);
+    assert!(total - got.len() <= delays.len(), "{total} posts");
+    assert!(deliveries(&setup).iter().all(|d| d.delivered_at.is_some()));
 }
