@@ -7,7 +7,7 @@ use crate::severity::Facts;
 use crate::summary::summarize;
 use crate::text::{collapse_whitespace, normalize};
 use crate::triage::is_threat;
-use crate::{attack, hunts, iocs, killchain};
+use crate::{attack, hunts, iocs, killchain, names};
 
 /// The text every stage analyses: normalised and without page chrome.
 pub fn analysis_text(article: &Article, kb: &KnowledgeBase) -> String {
@@ -29,6 +29,12 @@ pub fn analyze(article: &Article, kb: &KnowledgeBase) -> Briefing {
         attack::infer(&text, &kb.attack)
     } else {
         Vec::new()
+    };
+    // Actors and tooling likewise: a tutorial's "Mimikatz" is an example, not an attack.
+    let names = if is_threat(kind) {
+        names::find(&text, &kb.names, &kb.attack.cues)
+    } else {
+        names::Found::default()
     };
     let kill_chain = if is_threat(kind) {
         killchain::phases(&techniques, &text, &kb.attack)
@@ -77,5 +83,8 @@ pub fn analyze(article: &Article, kb: &KnowledgeBase) -> Briefing {
         techniques,
         kill_chain,
         hunts,
+        actors: names.actors,
+        malware: names.malware,
+        tools: names.tools,
     }
 }

@@ -95,6 +95,26 @@ pub static EMBEDDED: Embedded = Embedded(&[
         crate::killchain::PhaseCues::FILE,
         include_str!("../../../data/attack/killchain.toml"),
     ),
+    (
+        crate::names::NameTable::GROUPS_FILE,
+        include_str!("../../../data/attack/enterprise-groups.tsv"),
+    ),
+    (
+        crate::names::NameTable::SOFTWARE_FILE,
+        include_str!("../../../data/attack/enterprise-software.tsv"),
+    ),
+    (
+        crate::names::Extra::FILE,
+        include_str!("../../../data/actors/extra.toml"),
+    ),
+    (
+        crate::names::NotActors::FILE,
+        include_str!("../../../data/actors/not-actors.toml"),
+    ),
+    (
+        crate::names::Context::FILE,
+        include_str!("../../../data/actors/context.toml"),
+    ),
     (Triage::FILE, include_str!("../../../data/triage.toml")),
     (
         SeverityModel::FILE,
@@ -117,6 +137,8 @@ pub struct KnowledgeBase {
     pub boilerplate: Boilerplate,
     pub iocs: IocKb,
     pub attack: crate::attack::AttackKb,
+    /// Threat actors, malware and tools (ATT&CK groups and software, `data/actors/`).
+    pub names: crate::names::NamesKb,
     pub triage: Triage,
     pub severity: SeverityModel,
     /// Field maps, use-case library, sweeps and artifact rules (`data/hunts/`).
@@ -142,6 +164,7 @@ impl KnowledgeBase {
             boilerplate: Boilerplate::parse(&source(Boilerplate::FILE))?,
             iocs: IocKb::parse(source)?,
             attack: crate::attack::AttackKb::parse(source)?,
+            names: crate::names::NamesKb::parse(source)?,
             triage: Triage::parse(&source(Triage::FILE))?,
             severity: SeverityModel::parse(&source(SeverityModel::FILE))?,
             hunts: crate::hunts::HuntKb::parse(source)?,

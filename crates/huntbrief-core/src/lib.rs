@@ -11,6 +11,7 @@ pub mod iocs;
 pub mod kb;
 pub mod killchain;
 pub mod model;
+pub mod names;
 pub mod severity;
 pub mod summary;
 pub mod text;

@@ -377,6 +377,60 @@ impl Severity {
     }
 }
 
+/// What an actor, malware family or tool is doing in the article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NameRole {
+    /// An actor the article attributes the activity to.
+    Attributed,
+    /// Malware or a tool the attacker used.
+    Used,
+    /// Named only for comparison or history ("similar to Emotet").
+    Mentioned,
+}
+
+impl NameRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Attributed => "attributed",
+            Self::Used => "used",
+            Self::Mentioned => "mentioned",
+        }
+    }
+}
+
+/// Where a name is known from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NameSource {
+    /// ATT&CK groups or software.
+    Attack,
+    /// huntbrief's own list (`data/actors/extra.toml`).
+    Extra,
+    /// Not in the knowledge base: the article introduces it ("dubbed", "tracked as").
+    New,
+}
+
+/// A threat actor, malware family or tool the article names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedEntity {
+    pub name: String,
+    /// ATT&CK group (`G####`) or software (`S####`) ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attack_id: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub role: NameRole,
+    /// The sentence that shows it.
+    pub evidence: String,
+    #[serde(default = "default_source")]
+    pub source: NameSource,
+}
+
+fn default_source() -> NameSource {
+    NameSource::New
+}
+
 /// The result of analysing one article: everything a renderer needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Briefing {
@@ -402,6 +456,15 @@ pub struct Briefing {
     pub techniques: Vec<TechniqueHit>,
     pub kill_chain: Vec<Phase>,
     pub hunts: Vec<Hunt>,
+    /// Threat actors the article names (attributed first).
+    #[serde(default)]
+    pub actors: Vec<NamedEntity>,
+    /// Malware families the article names.
+    #[serde(default)]
+    pub malware: Vec<NamedEntity>,
+    /// Dual-use and attacker tools the article names (never security products).
+    #[serde(default)]
+    pub tools: Vec<NamedEntity>,
 }
 
 impl Briefing {
@@ -424,5 +487,23 @@ mod tests {
         assert!(Severity::High.at_least(Severity::High));
         assert!(!Severity::Med.at_least(Severity::High));
         assert!(Severity::Low.at_least(Severity::Low));
+    }
+
+    #[test]
+    fn briefings_stored_before_names_existed_still_deserialize() {
+        let old = r#"{"id": "0123456789abcdef", "title": "t", "url": null, "sources": [],
+            "published": null, "body": "full", "kind": "campaign", "severity": "LOW",
+            "severity_reasons": [], "summary": "", "iocs": [], "techniques": [],
+            "kill_chain": [], "hunts": []}"#;
+        let b: Briefing = serde_json::from_str(old).unwrap();
+        assert!(b.actors.is_empty() && b.malware.is_empty() && b.tools.is_empty());
+        let json = serde_json::to_value(&b).unwrap();
+        assert_eq!(json["actors"], serde_json::json!([]));
+        let e: NamedEntity = serde_json::from_str(
+            r#"{"name": "APT29", "attack_id": "G0016", "role": "attributed", "evidence": "e"}"#,
+        )
+        .unwrap();
+        assert_eq!(e.role, NameRole::Attributed);
+        assert!(e.aliases.is_empty());
     }
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use huntbrief_core::hunts::sweeps::{Sweep, ioc_sweeps};
-use huntbrief_core::{Body, Briefing, Hunt, IocType};
+use huntbrief_core::{Body, Briefing, Hunt, IocType, NameRole, NamedEntity};
 
 use crate::escape::{code_span, fence, inline, url};
 
@@ -43,6 +43,7 @@ pub fn render(b: &Briefing) -> String {
     } else {
         let _ = write!(out, "{}\n\n", inline(&b.summary));
     }
+    actors_line(&mut out, b);
 
     out.push_str("## Indicators of Compromise (high-fidelity only)\n\n");
     iocs(&mut out, b);
@@ -82,6 +83,46 @@ pub fn render(b: &Briefing) -> String {
     out.push_str("## Why this matters\n\n");
     why(&mut out, b);
     out
+}
+
+/// The "Actors and tooling" line under the Threat Profile: a bold label line, as the
+/// format's other labels, shown only when the article names someone or something.
+fn actors_line(out: &mut String, b: &Briefing) {
+    let shown = |e: &NamedEntity| match (&e.attack_id, e.source) {
+        (Some(id), _) => format!("{} ({})", inline(&e.name), inline(id)),
+        (None, huntbrief_core::NameSource::New) => format!("{} (new name)", inline(&e.name)),
+        (None, _) => inline(&e.name),
+    };
+    let mut parts = Vec::new();
+    for (label, list) in [
+        ("Actors", &b.actors),
+        ("Malware", &b.malware),
+        ("Tools", &b.tools),
+    ] {
+        let main: Vec<String> = list
+            .iter()
+            .filter(|e| e.role != NameRole::Mentioned)
+            .map(shown)
+            .collect();
+        if !main.is_empty() {
+            parts.push(format!("{label}: {}.", main.join(", ")));
+        }
+    }
+    let compared: Vec<String> = [&b.actors, &b.malware, &b.tools]
+        .into_iter()
+        .flatten()
+        .filter(|e| e.role == NameRole::Mentioned)
+        .map(shown)
+        .collect();
+    if !compared.is_empty() {
+        parts.push(format!(
+            "Mentioned for comparison: {}.",
+            compared.join(", ")
+        ));
+    }
+    if !parts.is_empty() {
+        let _ = write!(out, "**Actors and tooling:** {}\n\n", parts.join(" "));
+    }
 }
 
 /// How the fallback lines name the text that was analysed.

@@ -9,6 +9,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use super::table::{Status, Table, Tactic, Technique, default_tactics, is_technique_id};
+use crate::names::table::{EntryKind, NameEntry, NameTable, is_attack_name_id};
 
 #[derive(Debug, Error)]
 pub enum ImportError {
@@ -290,6 +291,207 @@ fn finish(
     Table::new(version, clean_label, techniques, tactics).map_err(ImportError::Inconsistent)
 }
 
+/// The names tables (groups, software) imported with the technique table.
+#[derive(Debug, Clone)]
+pub struct Names {
+    pub groups: NameTable,
+    pub software: NameTable,
+}
+
+/// The groups and software of a STIX bundle (`intrusion-set`, `malware`, `tool`).
+pub fn import_names_bundle(bundle: &str, label: &str) -> Result<Names, ImportError> {
+    let bundle: Value = serde_json::from_str(bundle)?;
+    if bundle.get("type").and_then(Value::as_str) != Some("bundle") {
+        return Err(ImportError::UnknownFormat);
+    }
+    let objects = bundle
+        .get("objects")
+        .and_then(Value::as_array)
+        .ok_or(ImportError::UnknownFormat)?;
+    let mut version = None;
+    let mut items = Vec::new();
+    let mut revoked_by = Vec::new();
+    for o in objects {
+        match str_of(o, "type") {
+            "x-mitre-collection" => version = Some(str_of(o, "x_mitre_version").to_owned()),
+            t @ ("intrusion-set" | "malware" | "tool") => {
+                let Some(id) = mitre_id(o) else { continue };
+                // Groups list aliases in `aliases`, software in `x_mitre_aliases`.
+                let mut aliases = strings(o, "aliases");
+                aliases.extend(strings(o, "x_mitre_aliases"));
+                items.push(RawName {
+                    stix_id: str_of(o, "id").to_owned(),
+                    id,
+                    name: str_of(o, "name").to_owned(),
+                    aliases,
+                    stix_type: t.to_owned(),
+                    revoked: bool_of(o, "revoked"),
+                    deprecated: bool_of(o, "x_mitre_deprecated"),
+                });
+            }
+            "relationship" if str_of(o, "relationship_type") == "revoked-by" => {
+                revoked_by.push((
+                    str_of(o, "source_ref").to_owned(),
+                    str_of(o, "target_ref").to_owned(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let version = version
+        .filter(|v| !v.is_empty())
+        .or_else(|| version_from_file_name(label))
+        .unwrap_or_else(|| "unknown".into());
+    names_from(items, &revoked_by, &version, label)
+}
+
+/// The groups and software of the lookup package (`groups-campaigns-lookup-*.json`,
+/// `software-lookup-*.json`, revocations from `relationships-lookup-*.json`).
+pub fn import_names_lookup(
+    groups: &str,
+    software: &str,
+    relationships: &str,
+    label: &str,
+) -> Result<Names, ImportError> {
+    let groups: Value = serde_json::from_str(groups)?;
+    let software: Value = serde_json::from_str(software)?;
+    let rel: Value = serde_json::from_str(relationships)?;
+    let list = |v: &Value, key: &str| -> Result<Vec<Value>, ImportError> {
+        v.get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .ok_or(ImportError::UnknownFormat)
+    };
+    let mut items = Vec::new();
+    for o in list(&groups, "groups_campaigns")?
+        .iter()
+        .chain(list(&software, "software")?.iter())
+    {
+        let t = str_of(o, "stix_type");
+        if !matches!(t, "intrusion-set" | "malware" | "tool") {
+            continue;
+        }
+        items.push(RawName {
+            stix_id: str_of(o, "stix_id").to_owned(),
+            id: str_of(o, "external_id").to_owned(),
+            name: str_of(o, "name").to_owned(),
+            aliases: strings(o, "aliases"),
+            stix_type: t.to_owned(),
+            revoked: bool_of(o, "revoked"),
+            deprecated: bool_of(o, "deprecated"),
+        });
+    }
+    let revoked_by: Vec<(String, String)> = rel
+        .get("relationships")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|r| str_of(r, "relationship_type") == "revoked-by")
+        .map(|r| {
+            (
+                str_of(r, "source_ref").to_owned(),
+                str_of(r, "target_ref").to_owned(),
+            )
+        })
+        .collect();
+    let meta = groups.get("_metadata").unwrap_or(&Value::Null);
+    let source_file = str_of(meta, "source_file");
+    let version = version_from_file_name(source_file)
+        .or_else(|| version_from_file_name(label))
+        .unwrap_or_else(|| "unknown".into());
+    let label = if source_file.is_empty() {
+        label.to_owned()
+    } else {
+        format!("{label} (extracted from {source_file})")
+    };
+    names_from(items, &revoked_by, &version, &label)
+}
+
+struct RawName {
+    stix_id: String,
+    id: String,
+    name: String,
+    aliases: Vec<String>,
+    stix_type: String,
+    revoked: bool,
+    deprecated: bool,
+}
+
+fn names_from(
+    items: Vec<RawName>,
+    revoked_by: &[(String, String)],
+    version: &str,
+    label: &str,
+) -> Result<Names, ImportError> {
+    let attack_of: HashMap<&str, &str> = items
+        .iter()
+        .map(|i| (i.stix_id.as_str(), i.id.as_str()))
+        .collect();
+    let replaced: HashMap<&str, &str> = revoked_by
+        .iter()
+        .filter_map(|(s, t)| Some((*attack_of.get(s.as_str())?, *attack_of.get(t.as_str())?)))
+        .collect();
+    let clean = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace('|', "/")
+    };
+    let mut groups = Vec::new();
+    let mut software = Vec::new();
+    for i in &items {
+        let kind = match i.stix_type.as_str() {
+            "intrusion-set" => EntryKind::Actor,
+            "tool" => EntryKind::Tool,
+            _ => EntryKind::Malware,
+        };
+        if !is_attack_name_id(&i.id, kind != EntryKind::Actor) {
+            continue;
+        }
+        let name = clean(&i.name);
+        let mut aliases: Vec<String> = Vec::new();
+        for a in &i.aliases {
+            let a = clean(a);
+            if !a.is_empty() && a != name && !aliases.contains(&a) {
+                aliases.push(a);
+            }
+        }
+        let replaced_by = replaced.get(i.id.as_str()).map(|r| (*r).to_owned());
+        // A revoked entry without a known replacement is no better than a deprecated one.
+        let status = match (i.revoked, i.deprecated, &replaced_by) {
+            (true, _, Some(_)) => Status::Revoked,
+            (true, _, None) | (false, true, _) => Status::Deprecated,
+            _ => Status::Active,
+        };
+        let entry = NameEntry {
+            id: i.id.clone(),
+            name,
+            aliases,
+            kind,
+            replaced_by: replaced_by.filter(|_| status == Status::Revoked),
+            status,
+        };
+        if kind == EntryKind::Actor {
+            groups.push(entry);
+        } else {
+            software.push(entry);
+        }
+    }
+    for list in [&mut groups, &mut software] {
+        list.sort_by(|a, b| a.id.cmp(&b.id));
+        list.dedup_by(|a, b| a.id == b.id);
+    }
+    let label = label.split_whitespace().collect::<Vec<_>>().join(" ");
+    let table = |entries, sw| {
+        NameTable::new(version.to_owned(), label.clone(), entries, sw)
+            .map_err(ImportError::Inconsistent)
+    };
+    Ok(Names {
+        groups: table(groups, false)?,
+        software: table(software, true)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,5 +607,45 @@ mod tests {
             Some("18.1")
         );
         assert_eq!(version_from_file_name("enterprise-attack.json"), None);
+    }
+
+    #[test]
+    fn imports_names_from_the_lookup_files_and_a_bundle() {
+        let groups = r#"{"_metadata": {"source_file": "enterprise-attack-18.1.json"}, "groups_campaigns": [
+          {"stix_id": "intrusion-set--a", "stix_type": "intrusion-set", "external_id": "G0016", "name": "APT29",
+           "aliases": ["APT29", "Cozy Bear", "Midnight Blizzard"], "revoked": false, "deprecated": false},
+          {"stix_id": "intrusion-set--b", "stix_type": "intrusion-set", "external_id": "G0118", "name": "UNC2452",
+           "aliases": ["UNC2452"], "revoked": true, "deprecated": false},
+          {"stix_id": "campaign--c", "stix_type": "campaign", "external_id": "C0024", "name": "SolarWinds Compromise",
+           "aliases": [], "revoked": false, "deprecated": false}]}"#;
+        let software = r#"{"software": [
+          {"stix_id": "tool--m", "stix_type": "tool", "external_id": "S0002", "name": "Mimikatz",
+           "aliases": ["Mimikatz"], "revoked": false, "deprecated": false},
+          {"stix_id": "malware--c", "stix_type": "malware", "external_id": "S0154", "name": "Cobalt Strike",
+           "aliases": ["Cobalt Strike"], "revoked": false, "deprecated": false}]}"#;
+        let rel = r#"{"relationships": [{"relationship_type": "revoked-by",
+            "source_ref": "intrusion-set--b", "target_ref": "intrusion-set--a"}]}"#;
+        let n = import_names_lookup(groups, software, rel, "pypi").unwrap();
+        assert_eq!(n.groups.version, "18.1");
+        assert_eq!(n.groups.entries.len(), 2, "campaigns are not groups");
+        assert_eq!(
+            n.groups.get("G0016").unwrap().aliases,
+            ["Cozy Bear", "Midnight Blizzard"]
+        );
+        assert_eq!(n.groups.current("G0118").unwrap().id, "G0016");
+        assert_eq!(n.software.get("S0002").unwrap().kind, EntryKind::Tool);
+        assert_eq!(n.software.get("S0154").unwrap().kind, EntryKind::Malware);
+        assert!(NameTable::parse(&n.software.to_tsv(), true).is_ok());
+
+        let bundle = r#"{"type": "bundle", "objects": [
+          {"type": "x-mitre-collection", "x_mitre_version": "18.1"},
+          {"type": "intrusion-set", "id": "intrusion-set--a", "name": "APT29", "aliases": ["APT29", "The Dukes"],
+           "external_references": [{"source_name": "mitre-attack", "external_id": "G0016"}]},
+          {"type": "malware", "id": "malware--x", "name": "Ryuk", "x_mitre_aliases": ["Ryuk"],
+           "external_references": [{"source_name": "mitre-attack", "external_id": "S0446"}]}]}"#;
+        let n = import_names_bundle(bundle, "enterprise-attack.json").unwrap();
+        assert_eq!(n.groups.get("G0016").unwrap().aliases, ["The Dukes"]);
+        assert_eq!(n.software.get("S0446").unwrap().name, "Ryuk");
+        assert!(import_names_bundle("[]", "x").is_err());
     }
 }

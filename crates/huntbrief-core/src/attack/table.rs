@@ -37,7 +37,7 @@ pub enum Status {
 }
 
 impl Status {
-    fn parse(s: &str) -> Option<Self> {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         match s {
             "active" => Some(Self::Active),
             "deprecated" => Some(Self::Deprecated),
@@ -344,7 +344,7 @@ const TECHNIQUE_COLUMNS: [&str; 6] = [
     "replaced_by",
 ];
 
-fn write_notice(out: &mut String) {
+pub(crate) fn write_notice(out: &mut String) {
     let _ = writeln!(out, "# {ATTRIBUTION}");
     let _ = writeln!(
         out,

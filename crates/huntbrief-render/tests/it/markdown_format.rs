@@ -1,6 +1,6 @@
 //! The Markdown briefing follows FORMAT.md line by line.
 
-use huntbrief_core::{Body, Briefing};
+use huntbrief_core::{Body, Briefing, NameRole, NameSource, NamedEntity};
 use huntbrief_render::markdown::render;
 
 use crate::sample::briefing;
@@ -8,6 +8,51 @@ use crate::sample::briefing;
 #[test]
 fn populated_briefing_matches_the_format() {
     insta::assert_snapshot!(render(&briefing()));
+}
+
+#[test]
+fn actors_and_tooling_line_sits_under_the_threat_profile_only_when_names_were_found() {
+    let entity = |name: &str, id: Option<&str>, role, source| NamedEntity {
+        name: name.into(),
+        attack_id: id.map(Into::into),
+        aliases: vec![],
+        role,
+        evidence: "The actor deployed it.".into(),
+        source,
+    };
+    let b = Briefing {
+        actors: vec![entity(
+            "APT29",
+            Some("G0016"),
+            NameRole::Attributed,
+            NameSource::Attack,
+        )],
+        malware: vec![
+            entity("FIRE*STARTER", None, NameRole::Used, NameSource::New),
+            entity(
+                "Emotet",
+                Some("S0367"),
+                NameRole::Mentioned,
+                NameSource::Attack,
+            ),
+        ],
+        tools: vec![entity(
+            "Mimikatz",
+            Some("S0002"),
+            NameRole::Used,
+            NameSource::Attack,
+        )],
+        ..briefing()
+    };
+    let md = render(&b);
+    let line = "**Actors and tooling:** Actors: APT29 (G0016). Malware: FIRE\\*STARTER (new name). Tools: Mimikatz (S0002). Mentioned for comparison: Emotet (S0367).";
+    let profile = md.find("## Threat Profile").unwrap();
+    let iocs = md.find("## Indicators of Compromise").unwrap();
+    let at = md
+        .find(line)
+        .unwrap_or_else(|| panic!("no actors line in\n{md}"));
+    assert!(profile < at && at < iocs);
+    assert!(!render(&briefing()).contains("Actors and tooling"));
 }
 
 #[test]

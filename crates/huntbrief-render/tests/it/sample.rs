@@ -77,5 +77,8 @@ pub fn briefing() -> Briefing {
             techniques: vec!["T1490".into()],
             queries,
         }],
+        actors: Vec::new(),
+        malware: Vec::new(),
+        tools: Vec::new(),
     }
 }

