@@ -291,9 +291,9 @@ pub fn find(text: &str, kb: &NamesKb, cues: &AttackCues) -> Found {
             continue;
         };
         let matched = &text[start..end];
-        if !case_fits(alias, matched, *ambiguous) {
+        let Some(needs_support) = case_fits(alias, matched, *ambiguous) else {
             continue;
-        }
+        };
         let si = sentence_of(start);
         let Some(s) = sents.get(si) else { continue };
         if !s.in_scope {
@@ -301,7 +301,7 @@ pub fn find(text: &str, kb: &NamesKb, cues: &AttackCues) -> Found {
         }
         let sentence = &text[s.range.clone()];
         let (at, to) = (start - s.range.start, end - s.range.start);
-        let Some(role) = kb.context.role(sentence, at, to, *ambiguous) else {
+        let Some(role) = kb.context.role(sentence, at, to, needs_support) else {
             continue;
         };
         let entity = pick(kb, entities, sentence);
@@ -335,7 +335,7 @@ pub fn find(text: &str, kb: &NamesKb, cues: &AttackCues) -> Found {
             }
         }
         for (at, name, kind) in found {
-            if kb.not_actors.contains(&name) || kb.context.is_stopword(&name) {
+            if kb.not_actors.contains(&name) || kb.context.is_stopword(&name) || !name_like(&name) {
                 continue;
             }
             let Some(role) = kb
@@ -376,7 +376,7 @@ fn pick(kb: &NamesKb, entities: &[usize], sentence: &str) -> usize {
 
 fn known(kb: &NamesKb, name: &str) -> Option<usize> {
     kb.automaton
-        .find_iter(name)
+        .find_overlapping_iter(name)
         .find(|m| m.start() == 0 && m.end() == name.len())
         .and_then(|m| match &kb.patterns[m.pattern().as_usize()] {
             Pattern::Alias { entities, .. } => entities.first().copied(),
@@ -481,19 +481,38 @@ fn whole_word(text: &str, start: usize, end: usize) -> bool {
         && !text[end..].chars().next().is_some_and(word)
 }
 
-/// Case-aware: the exact spelling always fits; otherwise the first letter's case must
-/// agree ("Lazarus group", "Nobelium" for NOBELIUM, but not "snake" for Snake), or the
-/// match is in capitals (a heading). Ambiguous names must be spelled exactly.
-fn case_fits(alias: &str, matched: &str, ambiguous: bool) -> bool {
+/// Case-aware: whether the spelling fits the alias, and if so whether the mention needs
+/// a supporting cue. The exact spelling always fits; otherwise the first letter's case
+/// must agree ("Lazarus group", "Cozy bear"), or the match is in capitals (a heading).
+/// Ambiguous names must be spelled exactly. A one-word alias in capitals written as a
+/// plain word ("Electrum" for ELECTRUM, "Silicon" for SILICON) is often that word, so it
+/// needs support like an ambiguous name ("the Nobelium actor").
+fn case_fits(alias: &str, matched: &str, ambiguous: bool) -> Option<bool> {
     if alias == matched {
-        return true;
+        return Some(ambiguous);
     }
     if ambiguous {
-        return false;
+        return None;
     }
     let first = |s: &str| s.chars().next();
     let shouting = matched.len() >= 5 && !matched.chars().any(|c| c.is_lowercase());
-    first(alias) == first(matched) || shouting
+    if !(first(alias) == first(matched) || shouting) {
+        return None;
+    }
+    let capital_word = alias.chars().all(|c| c.is_ascii_uppercase());
+    Some(capital_word && !shouting)
+}
+
+/// Whether a captured new name looks like a name: not an ATT&CK or CVE ID, not a file.
+fn name_like(name: &str) -> bool {
+    let id = |p: char| {
+        name.len() == 5 && name.starts_with(p) && name[1..].bytes().all(|b| b.is_ascii_digit())
+    };
+    let file = name.contains('_')
+        || name.rsplit_once('.').is_some_and(|(_, ext)| {
+            (2..=4).contains(&ext.len()) && ext.bytes().all(|b| b.is_ascii_lowercase())
+        });
+    !(id('G') || id('S') || id('T') || id('C') || name.starts_with("CVE-") || file)
 }
 
 #[cfg(test)]

@@ -193,3 +193,28 @@ fn whole_words_only() {
     let f = found("APT290 and XAPT29 are not groups, nor is Emotetic.");
     assert!(all_names(&f).is_empty(), "{f:?}");
 }
+
+#[test]
+fn capitalised_words_and_files_are_not_names() {
+    // SILICON (Sea Turtle) and ELECTRUM (Sandworm) are Microsoft names; here they are words.
+    let f = found(
+        "The stealer targets wallets such as Electrum and Exodus and runs natively on Apple \
+         Silicon. A dropper named Invoice_2023.iso launched a loader called update.exe.",
+    );
+    assert!(f.actors.is_empty(), "{:?}", f.actors);
+    assert!(
+        f.malware.iter().all(|m| m.source != NameSource::New),
+        "{:?}",
+        f.malware
+    );
+    // Written as the vendor writes it, or with an actor cue, the name counts.
+    let f = found("The Nobelium actor phished diplomats; NOBELIUM later used GoldMax.");
+    assert_eq!(f.actors[0].attack_id.as_deref(), Some("G0016"));
+}
+
+#[test]
+fn a_new_name_that_is_a_known_alias_is_not_new() {
+    let f = found("This group, tracked as APT10, deployed the QuasarRAT tool.");
+    assert_eq!(f.actors.len(), 1, "{:?}", f.actors);
+    assert_eq!(f.actors[0].attack_id.as_deref(), Some("G0045"));
+}

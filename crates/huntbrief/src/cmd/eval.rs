@@ -22,6 +22,21 @@ pub struct Args {
 pub enum Command {
     /// Score ATT&CK technique inference against labelled documents.
     Attack(AttackArgs),
+    /// Score actor naming: is the report's ATT&CK group found and mapped to its G-ID?
+    Actors(ActorsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ActorsArgs {
+    /// JSON lines with `text` (and `title`, `doc_id`; `groups`: G-IDs, unless --labels).
+    pub file: PathBuf,
+    /// Tab-separated `doc_id`, `group` lines: the group each document is about. Only
+    /// labelled documents are scored.
+    #[arg(long, value_name = "TSV")]
+    pub labels: Option<PathBuf>,
+    /// Directory whose data files replace the built-in ones.
+    #[arg(long, value_name = "DIR", env = "HUNTBRIEF_DATA")]
+    pub data: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -52,6 +67,7 @@ pub enum Layer {
 pub fn run(args: Args) -> Result<ExitCode> {
     match args.command {
         Command::Attack(a) => attack(a),
+        Command::Actors(a) => actors(a),
     }
 }
 
@@ -207,6 +223,103 @@ fn attack(args: AttackArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `doc_id -> groups` from a labels file (`#` comments and a `doc_id` header skipped).
+fn read_labels(raw: &str) -> Result<std::collections::HashMap<String, Vec<String>>> {
+    let mut out: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for (n, line) in raw.lines().enumerate() {
+        if line.starts_with('#') || line.trim().is_empty() || line.starts_with("doc_id\t") {
+            continue;
+        }
+        let Some((doc, group)) = line.split_once('\t') else {
+            bail!("labels line {}: want `doc_id<TAB>group`", n + 1);
+        };
+        out.entry(doc.to_owned())
+            .or_default()
+            .push(group.trim().to_owned());
+    }
+    Ok(out)
+}
+
+fn actors(args: ActorsArgs) -> Result<ExitCode> {
+    use huntbrief_core::{Article, Body, NameRole, analyze};
+    let kb = crate::kb::load(args.data.as_deref())?;
+    let labels = args
+        .labels
+        .as_ref()
+        .map(|p| {
+            fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))
+                .and_then(|raw| read_labels(&raw))
+        })
+        .transpose()?;
+    let raw = fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "| report | group | found as | role |")?;
+    writeln!(out, "|---|---|---|---|")?;
+    let (mut total, mut found, mut attributed) = (0usize, 0usize, 0usize);
+    for (n, line) in raw.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(line)
+            .with_context(|| format!("{}:{}: not JSON", args.file.display(), n + 1))?;
+        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+        let doc_id = s("doc_id");
+        let gold: Vec<String> = match &labels {
+            Some(l) => l.get(&doc_id).cloned().unwrap_or_default(),
+            None => v
+                .get("groups")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+        };
+        if gold.is_empty() {
+            continue;
+        }
+        let b = analyze(
+            &Article {
+                title: s("title"),
+                url: None,
+                sources: Vec::new(),
+                published: None,
+                text: s("text"),
+                body: Body::Full,
+            },
+            &kb,
+        );
+        for g in &gold {
+            total += 1;
+            let hit = b.actors.iter().find(|a| a.attack_id.as_deref() == Some(g));
+            if let Some(a) = hit {
+                found += 1;
+                attributed += usize::from(a.role == NameRole::Attributed);
+            }
+            let title: String = s("title").chars().take(60).collect();
+            writeln!(
+                out,
+                "| {title} | {g} | {} | {} |",
+                hit.map_or("—", |a| a.name.as_str()),
+                hit.map_or("—", |a| a.role.as_str())
+            )?;
+        }
+    }
+    if total == 0 {
+        bail!("no labelled documents in {}", args.file.display());
+    }
+    let pct = |k: usize| 100.0 * k as f64 / total as f64;
+    writeln!(
+        out,
+        "\nReport's group found (mapped to its G-ID): {found}/{total} = {:.1}%; as the attributed actor: {attributed}/{total} = {:.1}%",
+        pct(found),
+        pct(attributed)
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,5 +346,12 @@ mod tests {
         fs::write(&bad, "").unwrap();
         assert!(read(&bad).is_err());
         let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn reads_actor_labels() {
+        let l = read_labels("# c\ndoc_id\tgroup\nA report\tG0016\nA report\tG0007\n").unwrap();
+        assert_eq!(l["A report"], ["G0016", "G0007"]);
+        assert!(read_labels("no tab here").is_err());
     }
 }
