@@ -218,3 +218,37 @@ fn a_new_name_that_is_a_known_alias_is_not_new() {
     assert_eq!(f.actors.len(), 1, "{:?}", f.actors);
     assert_eq!(f.actors[0].attack_id.as_deref(), Some("G0045"));
 }
+
+#[test]
+fn briefings_carry_names_only_for_threat_articles() {
+    let kb = crate::KnowledgeBase::embedded().unwrap();
+    let article = |title: &str, text: &str| crate::Article {
+        title: title.into(),
+        url: Some("https://example.com/a".into()),
+        sources: vec![],
+        published: None,
+        text: text.into(),
+        body: crate::Body::Full,
+    };
+    let b = crate::analyze(
+        &article(
+            "APT29 targets European governments",
+            "APT29, also known as Cozy Bear, compromised a government network in May. The actor \
+             deployed Cobalt Strike beacons and used Mimikatz to dump credentials.",
+        ),
+        &kb,
+    );
+    assert_eq!(names(&b.actors), ["APT29"]);
+    assert_eq!(names(&b.malware), ["Cobalt Strike"]);
+    assert_eq!(names(&b.tools), ["Mimikatz"]);
+    let tutorial = crate::analyze(
+        &article(
+            "How to install Mimikatz in your home lab",
+            "In this step-by-step tutorial you will learn how to install Mimikatz in a lab and \
+             run it against a test domain controller. First, download the release from GitHub.",
+        ),
+        &kb,
+    );
+    assert_eq!(tutorial.kind, crate::Kind::Tutorial);
+    assert!(tutorial.actors.is_empty() && tutorial.malware.is_empty() && tutorial.tools.is_empty());
+}
