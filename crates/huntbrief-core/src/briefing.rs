@@ -60,6 +60,7 @@ pub fn analyze(article: &Article, kb: &KnowledgeBase) -> Briefing {
         techniques: &techniques,
         hunts: &hunts,
         kev: &kb.kev,
+        actors: &names.actors,
     });
     Briefing {
         id,

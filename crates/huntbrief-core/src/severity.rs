@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cues::Cues;
 use crate::kb::KbError;
-use crate::model::{Hunt, Indicator, IocType, Kind, Severity, TechniqueHit};
+use crate::model::{Hunt, Indicator, IocType, Kind, NameRole, NamedEntity, Severity, TechniqueHit};
 use crate::text::sentence_at;
 use crate::triage::{Classified, is_threat};
 
@@ -67,12 +67,23 @@ enum Computed {
     Iocs,
     Hunts,
     Techniques,
+    /// An actor the names stage found the activity attributed to; the factor's phrases,
+    /// if any, still count when no actor was named ("a state-sponsored group").
+    Actors,
 }
 
 #[derive(Debug)]
 enum Test {
-    Cues { cues: Cues, negatable: bool },
+    Cues {
+        cues: Cues,
+        negatable: bool,
+    },
     Computed(Computed),
+    /// Attributed actors first, then the phrases.
+    Actors {
+        fallback: Option<Cues>,
+        negatable: bool,
+    },
 }
 
 #[derive(Debug)]
@@ -113,6 +124,8 @@ pub struct Facts<'a> {
     pub hunts: &'a [Hunt],
     /// CVE IDs in the CISA KEV catalogue.
     pub kev: &'a HashSet<String>,
+    /// Actors the article names (see `names`).
+    pub actors: &'a [NamedEntity],
 }
 
 /// The assessment: severity, its reasons (one sentence each), score and parts.
@@ -147,6 +160,15 @@ impl SeverityModel {
         let mut factors = Vec::new();
         for f in file.factor {
             let test = match f.from {
+                Some(Computed::Actors) => Test::Actors {
+                    fallback: (!f.phrases.is_empty() || !f.terms.is_empty())
+                        .then(|| Cues::new(&f.phrases, &f.terms))
+                        .transpose()
+                        .map_err(|e| {
+                            KbError::invalid(Self::FILE, format!("factor {}: {e}", f.id))
+                        })?,
+                    negatable: f.negatable,
+                },
                 Some(c) if f.phrases.is_empty() && f.terms.is_empty() => Test::Computed(c),
                 Some(_) => {
                     return Err(KbError::invalid(
@@ -283,6 +305,34 @@ impl SeverityModel {
                     evidence: sentence_at(text, m.start).to_owned(),
                 })
             }
+            Test::Actors {
+                fallback,
+                negatable,
+            } => {
+                if let Some(a) = facts.actors.iter().find(|a| a.role == NameRole::Attributed) {
+                    let detail = match &a.attack_id {
+                        Some(id) => format!("{}, {id}", a.name),
+                        None => a.name.clone(),
+                    };
+                    return Some(Found {
+                        points: f.points,
+                        detail: Some(detail),
+                        evidence: a.evidence.clone(),
+                    });
+                }
+                let cues = fallback.as_ref()?;
+                let m = if *negatable {
+                    cues.find_affirmed(text)
+                } else {
+                    cues.find_all(text).into_iter().next()
+                }?;
+                Some(Found {
+                    points: f.points,
+                    detail: None,
+                    evidence: sentence_at(text, m.start).to_owned(),
+                })
+            }
+            Test::Computed(Computed::Actors) => None,
             Test::Computed(Computed::Kev) => {
                 let mut listed: Vec<&Indicator> = facts
                     .iocs
@@ -465,9 +515,60 @@ mod tests {
             techniques: &[],
             hunts: &[],
             kev: &kev,
+            actors: &[],
         });
         assert!(a.parts.is_empty(), "{:?}", a.parts);
         assert_eq!(a.severity, Severity::Low);
         assert_eq!(a.reasons.len(), 1);
+    }
+
+    #[test]
+    fn an_attributed_actor_is_a_factor_and_phrases_are_the_fallback() {
+        let m = model();
+        let kind = Classified {
+            kind: Kind::Campaign,
+            evidence: String::new(),
+        };
+        let kev = HashSet::new();
+        let actor = NamedEntity {
+            name: "UNC3886".into(),
+            attack_id: Some("G1048".into()),
+            aliases: vec![],
+            role: NameRole::Attributed,
+            evidence: "Mandiant observed UNC3886 exploiting the appliances.".into(),
+            source: crate::model::NameSource::Attack,
+        };
+        let facts = |text: &'static str, actors: &'static [NamedEntity]| Facts {
+            title: "t",
+            text,
+            kind: &kind,
+            iocs: &[],
+            techniques: &[],
+            hunts: &[],
+            kev: &kev,
+            actors,
+        };
+        let actors: &'static [NamedEntity] = Box::leak(vec![actor.clone()].into_boxed_slice());
+        let a = m.assess(&facts(
+            "Mandiant observed UNC3886 exploiting the appliances.",
+            actors,
+        ));
+        let part = a.parts.iter().find(|p| p.factor == "named-actor").unwrap();
+        assert!(part.reason.contains("UNC3886, G1048"), "{}", part.reason);
+        assert_eq!(part.evidence, actor.evidence);
+        let a = m.assess(&facts(
+            "A state-sponsored group breached the ministry.",
+            &[],
+        ));
+        assert!(a.parts.iter().any(|p| p.factor == "named-actor"));
+        let mentioned: &'static [NamedEntity] = Box::leak(
+            vec![NamedEntity {
+                role: NameRole::Mentioned,
+                ..actor
+            }]
+            .into_boxed_slice(),
+        );
+        let a = m.assess(&facts("The loader breached the ministry.", mentioned));
+        assert!(!a.parts.iter().any(|p| p.factor == "named-actor"));
     }
 }
