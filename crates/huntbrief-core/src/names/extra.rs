@@ -304,6 +304,14 @@ impl Context {
         n
     }
 
+    /// Whether a kind noun, naming or attribution phrase or actor verb is close to the
+    /// mention at `sentence[at..to]`.
+    pub fn supported(&self, sentence: &str, at: usize, to: usize) -> bool {
+        let before = window(sentence, at.saturating_sub(SUPPORT), at);
+        let after = window(sentence, to, (to + SUPPORT).min(sentence.len()));
+        self.support.is_match(before) || self.support.is_match(after)
+    }
+
     /// The role of the mention at `sentence[at..to]`, or `None` when it does not count:
     /// in a detection-rule sentence, near a book or film cue, or (for ambiguous names)
     /// without a supporting cue nearby.
@@ -319,12 +327,8 @@ impl Context {
         if self.not_subject.is_match(around) {
             return None;
         }
-        if ambiguous {
-            let before = window(sentence, at.saturating_sub(SUPPORT), at);
-            let after = window(sentence, to, (to + SUPPORT).min(sentence.len()));
-            if !self.support.is_match(before) && !self.support.is_match(after) {
-                return None;
-            }
+        if ambiguous && !self.supported(sentence, at, to) {
+            return None;
         }
         let before = list_head(window(sentence, at.saturating_sub(REACH), at));
         let after = &sentence[to..];

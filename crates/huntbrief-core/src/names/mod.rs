@@ -249,6 +249,8 @@ impl Found {
 struct Mention {
     key: Key,
     role: NameRole,
+    /// An actor verb, kind noun or attribution phrase is close by.
+    supported: bool,
     sentence: usize,
     start: usize,
 }
@@ -308,6 +310,7 @@ pub fn find(text: &str, kb: &NamesKb, cues: &AttackCues) -> Found {
         mentions.push(Mention {
             key: Key::Known(entity),
             role,
+            supported: kb.context.supported(sentence, at, to),
             sentence: si,
             start,
         });
@@ -352,6 +355,7 @@ pub fn find(text: &str, kb: &NamesKb, cues: &AttackCues) -> Found {
             mentions.push(Mention {
                 key: Key::New(kind, name),
                 role,
+                supported: true,
                 sentence: si,
                 start: s.range.start + at,
             });
@@ -401,6 +405,7 @@ fn group(
     struct Acc {
         role: NameRole,
         count: usize,
+        supported: bool,
         first: usize,
         sentence: usize,
     }
@@ -414,10 +419,12 @@ fn group(
         let a = acc.entry(m.key).or_insert(Acc {
             role,
             count: 0,
+            supported: false,
             first: m.start,
             sentence: m.sentence,
         });
         a.count += 1;
+        a.supported |= m.supported && role != NameRole::Mentioned;
         // The strongest role wins, with its first sentence as evidence.
         if role < a.role {
             a.role = role;
@@ -426,6 +433,28 @@ fn group(
         a.first = a.first.min(m.start);
     }
     let mut all: Vec<(Key, Acc)> = acc.into_iter().collect();
+    // An actor named once in passing, with no actor cue near it, while another actor
+    // carries the story, is context rather than attribution.
+    let is_actor = |k: &Key| match k {
+        Key::Known(e) => kb.entities[*e].kind == EntryKind::Actor,
+        Key::New(kind, _) => *kind == EntryKind::Actor,
+    };
+    let lead = all
+        .iter()
+        .filter(|(k, a)| is_actor(k) && a.role == NameRole::Attributed)
+        .map(|(_, a)| a.count)
+        .max()
+        .unwrap_or(0);
+    for (k, a) in &mut all {
+        if is_actor(k)
+            && a.role == NameRole::Attributed
+            && a.count < lead
+            && a.count < 2
+            && !a.supported
+        {
+            a.role = NameRole::Mentioned;
+        }
+    }
     all.sort_by(|(_, a), (_, b)| {
         a.role
             .cmp(&b.role)

@@ -252,3 +252,20 @@ fn briefings_carry_names_only_for_threat_articles() {
     assert_eq!(tutorial.kind, crate::Kind::Tutorial);
     assert!(tutorial.actors.is_empty() && tutorial.malware.is_empty() && tutorial.tools.is_empty());
 }
+
+#[test]
+fn an_actor_named_once_in_passing_is_only_mentioned() {
+    let f = found(
+        "APT41 deployed ShadowPad against the telecom in May. Weeks later APT41 returned with \
+         Cobalt Strike. One of the domains had appeared in a 2019 Turla report.",
+    );
+    assert_eq!(
+        role_of(&f.actors, "APT41").unwrap().role,
+        NameRole::Attributed
+    );
+    assert_eq!(
+        role_of(&f.actors, "Turla").unwrap().role,
+        NameRole::Mentioned
+    );
+    assert_eq!(f.actors[0].name, "APT41");
+}
