@@ -315,10 +315,13 @@ impl Context {
     /// The role of the mention at `sentence[at..to]`, or `None` when it does not count:
     /// in a detection-rule sentence, near a book or film cue, or (for ambiguous names)
     /// without a supporting cue nearby.
+    /// Whether a sentence is about a detection rule, signature or alert.
+    pub fn is_detection(&self, sentence: &str) -> bool {
+        self.detection.is_match(sentence)
+    }
+
+    /// Callers check [`Context::is_detection`] once per sentence first.
     pub fn role(&self, sentence: &str, at: usize, to: usize, ambiguous: bool) -> Option<NameRole> {
-        if self.detection.is_match(sentence) {
-            return None;
-        }
         let around = window(
             sentence,
             at.saturating_sub(SUPPORT),
@@ -331,7 +334,7 @@ impl Context {
             return None;
         }
         let before = list_head(window(sentence, at.saturating_sub(REACH), at));
-        let after = &sentence[to..];
+        let after = window(sentence, to, (to + REACH).min(sentence.len()));
         let compared = (self.comparison_before.is_match(before)
             && !self.usage_before.is_match(before))
             || self.comparison_after.is_match(after);

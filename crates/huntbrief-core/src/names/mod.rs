@@ -269,6 +269,11 @@ pub fn find(text: &str, kb: &NamesKb, cues: &AttackCues) -> Found {
     let starts: Vec<usize> = sents.iter().map(|s| s.range.start).collect();
     let sentence_of = |at: usize| starts.partition_point(|&s| s <= at).saturating_sub(1);
     let mut mentions: Vec<Mention> = Vec::new();
+    // Detection-rule sentences, decided once per sentence so long ones cost no more.
+    let mut detection: Vec<Option<bool>> = vec![None; sents.len()];
+    let mut is_detection = |i: usize, sentence: &str| {
+        *detection[i].get_or_insert_with(|| kb.context.is_detection(sentence))
+    };
 
     // Known names: one pass of the automaton, then the longest whole-word match wins.
     let mut hits: Vec<(usize, usize, usize)> = Vec::new();
@@ -302,6 +307,9 @@ pub fn find(text: &str, kb: &NamesKb, cues: &AttackCues) -> Found {
             continue;
         }
         let sentence = &text[s.range.clone()];
+        if is_detection(si, sentence) {
+            continue;
+        }
         let (at, to) = (start - s.range.start, end - s.range.start);
         let Some(role) = kb.context.role(sentence, at, to, needs_support) else {
             continue;
@@ -322,6 +330,9 @@ pub fn find(text: &str, kb: &NamesKb, cues: &AttackCues) -> Found {
             continue;
         }
         let sentence = &text[s.range.clone()];
+        if is_detection(si, sentence) {
+            continue;
+        }
         let mut found: Vec<(usize, String, EntryKind)> = Vec::new();
         for c in kb.intro.captures_iter(sentence) {
             let (Some(name), kind) = (c.name("name"), kb.context.intro_kind(&c)) else {

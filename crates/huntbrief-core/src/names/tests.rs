@@ -269,3 +269,21 @@ fn an_actor_named_once_in_passing_is_only_mentioned() {
     );
     assert_eq!(f.actors[0].name, "APT41");
 }
+
+#[test]
+fn one_long_unpunctuated_line_of_names_is_one_entry_each() {
+    let text = "Cozy Bear Mimikatz Emotet similar to Ryuk, ünïcödé UNC3886 ".repeat(4000);
+    let f = found(&text);
+    assert_eq!(names(&f.actors), ["APT29", "UNC3886"]);
+    assert!(role_of(&f.tools, "Mimikatz").is_some());
+}
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_text_never_panics(s in "[A-Za-z0-9 ,.\u{e9}\u{2019}\u{1F600}\n-]{0,300}") {
+        let f = found(&s);
+        for e in f.actors.iter().chain(&f.malware).chain(&f.tools) {
+            proptest::prop_assert!(!e.name.is_empty());
+        }
+    }
+}
