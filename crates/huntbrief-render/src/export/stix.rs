@@ -1,7 +1,280 @@
-//! (being written: see issue 8)
+//! STIX 2.1 bundles: one per briefing (`{id}.json`) and one for the whole export
+//! (`bundle.json`). Objects shared between briefings (identity, markings, attack-patterns,
+//! vulnerabilities) carry fixed timestamps, so bundles never contradict each other.
 
-use super::{Exported, Files};
+use std::collections::BTreeMap;
 
-pub fn files(_items: &[Exported<'_>]) -> Files {
-    Files::new()
+use huntbrief_core::attack::table::ATTRIBUTION;
+use huntbrief_core::{Backend, Briefing, Fidelity, IocType, Kind};
+use serde_json::{Value, json};
+
+use super::{Exported, Files, ids::uuid5, timestamp};
+
+/// Timestamp of objects shared between briefings: fixed so their content never varies.
+const SHARED_TIME: &str = "2025-01-01T00:00:00Z";
+/// TLP:CLEAR, the predefined TLP v2 marking-definition of the STIX 2.1 extension.
+const TLP_CLEAR: &str = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487";
+
+fn sid(kind: &str, name: &str) -> String {
+    format!("{kind}--{}", uuid5(&format!("stix:{kind}:{name}")))
+}
+
+fn identity_id() -> String {
+    sid("identity", "huntbrief")
+}
+
+fn mitre_marking_id() -> String {
+    sid("marking-definition", "mitre-attack-copyright")
+}
+
+/// A single-quoted STIX pattern string literal: `\` and `'` are escaped.
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if c == '\\' || c == '\'' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+/// The STIX pattern of an indicator, where a sound object path exists.
+pub fn pattern(kind: IocType, value: &str) -> Option<String> {
+    let path = match kind {
+        IocType::Ipv4 => "ipv4-addr:value",
+        IocType::Ipv6 => "ipv6-addr:value",
+        IocType::Domain => "domain-name:value",
+        IocType::Url => "url:value",
+        IocType::Email => "email-addr:value",
+        IocType::Sha256 => "file:hashes.'SHA-256'",
+        IocType::Sha1 => "file:hashes.'SHA-1'",
+        IocType::Md5 => "file:hashes.MD5",
+        IocType::Sha512 => "file:hashes.'SHA-512'",
+        IocType::Filename => "file:name",
+        IocType::Registry => "windows-registry-key:key",
+        IocType::Asn => {
+            let n: u64 = value
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .parse()
+                .ok()?;
+            return Some(format!("[autonomous-system:number = {n}]"));
+        }
+        _ => return None,
+    };
+    Some(format!("[{path} = {}]", quote(value)))
+}
+
+fn shared_objects() -> Vec<Value> {
+    vec![
+        json!({
+            "type": "identity", "spec_version": "2.1", "id": identity_id(),
+            "created": SHARED_TIME, "modified": SHARED_TIME,
+            "name": "huntbrief", "identity_class": "system",
+        }),
+        json!({
+            "type": "marking-definition", "spec_version": "2.1", "id": mitre_marking_id(),
+            "created": SHARED_TIME, "name": "MITRE ATT&CK copyright",
+            "definition_type": "statement", "definition": {"statement": ATTRIBUTION},
+        }),
+        json!({
+            "type": "marking-definition", "spec_version": "2.1", "id": TLP_CLEAR,
+            "created": "2022-10-01T00:00:00.000Z", "name": "TLP:CLEAR",
+            "extensions": {"extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d":
+                {"extension_type": "property-extension", "tlp_2_0": "clear"}},
+        }),
+    ]
+}
+
+fn tactic_phase(tactic: &str) -> String {
+    tactic.trim().to_ascii_lowercase().replace([' ', '_'], "-")
+}
+
+fn technique_url(id: &str) -> String {
+    format!(
+        "https://attack.mitre.org/techniques/{}/",
+        id.replace('.', "/")
+    )
+}
+
+/// All objects of one briefing, shared ones included, in a stable order.
+fn briefing_objects(item: &Exported<'_>) -> Vec<Value> {
+    let b: &Briefing = item.briefing;
+    let created = timestamp(item.first_seen);
+    let modified = timestamp(item.changed_at);
+    let per = |kind: &str, name: &str| sid(kind, &format!("{}:{name}", b.id));
+    let mut objects: Vec<Value> = Vec::new();
+    let mut attack_ids: BTreeMap<String, String> = BTreeMap::new();
+
+    for t in &b.techniques {
+        let id = sid("attack-pattern", &t.id);
+        attack_ids.insert(t.id.clone(), id.clone());
+        let phases: Vec<Value> = t
+            .tactics
+            .iter()
+            .map(|tac| json!({"kill_chain_name": "mitre-attack", "phase_name": tactic_phase(tac)}))
+            .collect();
+        let mut o = json!({
+            "type": "attack-pattern", "spec_version": "2.1", "id": id,
+            "created_by_ref": identity_id(), "created": SHARED_TIME, "modified": SHARED_TIME,
+            "name": t.name,
+            "external_references": [{"source_name": "mitre-attack", "external_id": t.id, "url": technique_url(&t.id)}],
+            "object_marking_refs": [TLP_CLEAR, mitre_marking_id()],
+        });
+        if !phases.is_empty() {
+            o["kill_chain_phases"] = Value::Array(phases);
+        }
+        objects.push(o);
+    }
+    for ioc in &b.iocs {
+        if ioc.kind == IocType::Cve {
+            let name = ioc.value.to_ascii_uppercase();
+            objects.push(json!({
+                "type": "vulnerability", "spec_version": "2.1", "id": sid("vulnerability", &name),
+                "created_by_ref": identity_id(), "created": SHARED_TIME, "modified": SHARED_TIME,
+                "name": name,
+                "external_references": [{"source_name": "cve", "external_id": name}],
+            }));
+            continue;
+        }
+        if ioc.fidelity != Fidelity::High {
+            continue;
+        }
+        let Some(p) = pattern(ioc.kind, &ioc.value) else {
+            continue;
+        };
+        objects.push(json!({
+            "type": "indicator", "spec_version": "2.1",
+            "id": per("indicator", &format!("{}:{}", ioc.kind.key(), ioc.value)),
+            "created_by_ref": identity_id(), "created": created, "modified": modified,
+            "name": format!("{}: {}", ioc.kind.label(), ioc.defanged),
+            "indicator_types": ["malicious-activity"],
+            "pattern": p, "pattern_type": "stix", "valid_from": created,
+            "object_marking_refs": [TLP_CLEAR],
+        }));
+    }
+    let mut relationships = Vec::new();
+    for h in &b.hunts {
+        let (ptype, query) = if let Some(q) = h.queries.get(&Backend::Sigma) {
+            ("sigma", q)
+        } else if let Some(q) = h.queries.get(&Backend::Splunk) {
+            ("spl", q)
+        } else if let Some(q) = h
+            .queries
+            .get(&Backend::Sentinel)
+            .or_else(|| h.queries.get(&Backend::Defender))
+        {
+            ("kql", q)
+        } else {
+            continue;
+        };
+        let id = per("indicator", &format!("hunt:{}", h.id));
+        objects.push(json!({
+            "type": "indicator", "spec_version": "2.1", "id": id,
+            "created_by_ref": identity_id(), "created": created, "modified": modified,
+            "name": h.title, "description": format!("Hunt {}", h.id),
+            "indicator_types": ["malicious-activity"],
+            "pattern": query, "pattern_type": ptype, "valid_from": created,
+            "object_marking_refs": [TLP_CLEAR],
+        }));
+        for t in &h.techniques {
+            let target = attack_ids
+                .entry(t.clone())
+                .or_insert_with(|| sid("attack-pattern", t))
+                .clone();
+            if !objects.iter().any(|o| o["id"] == target.as_str()) {
+                // A hunt technique the article's own hits lack: still a sound object.
+                objects.push(json!({
+                    "type": "attack-pattern", "spec_version": "2.1", "id": target,
+                    "created_by_ref": identity_id(), "created": SHARED_TIME, "modified": SHARED_TIME,
+                    "name": t,
+                    "external_references": [{"source_name": "mitre-attack", "external_id": t, "url": technique_url(t)}],
+                    "object_marking_refs": [TLP_CLEAR, mitre_marking_id()],
+                }));
+            }
+            relationships.push(json!({
+                "type": "relationship", "spec_version": "2.1",
+                "id": per("relationship", &format!("{}:indicates:{t}", h.id)),
+                "created_by_ref": identity_id(), "created": created, "modified": modified,
+                "relationship_type": "indicates", "source_ref": id, "target_ref": target,
+            }));
+        }
+    }
+    objects.extend(relationships);
+    dedup(&mut objects);
+
+    let mut refs: Vec<Value> = objects.iter().map(|o| o["id"].clone()).collect();
+    refs.insert(0, Value::String(identity_id()));
+    let published = b
+        .published
+        .map(|d| format!("{d}T00:00:00Z"))
+        .unwrap_or_else(|| created.clone());
+    let report_type = match b.kind {
+        Kind::Vulnerability => "vulnerability",
+        Kind::Campaign => "campaign",
+        _ => "threat-report",
+    };
+    let mut report = json!({
+        "type": "report", "spec_version": "2.1", "id": sid("report", &b.id),
+        "created_by_ref": identity_id(), "created": created, "modified": modified,
+        "name": b.title, "description": b.summary, "published": published,
+        "report_types": [report_type], "labels": [format!("severity-{}", b.severity.as_str().to_ascii_lowercase())],
+        "object_refs": refs, "object_marking_refs": [TLP_CLEAR],
+    });
+    if let Some(url) = &b.url {
+        report["external_references"] = json!([{"source_name": "article", "url": url}]);
+    }
+    let mut all = shared_objects();
+    all.push(report);
+    all.extend(objects);
+    all
+}
+
+fn dedup(objects: &mut Vec<Value>) {
+    let mut seen = std::collections::BTreeSet::new();
+    objects.retain(|o| seen.insert(o["id"].as_str().unwrap_or_default().to_string()));
+}
+
+fn bundle(name: &str, mut objects: Vec<Value>) -> Vec<u8> {
+    dedup(&mut objects);
+    let b = json!({"type": "bundle", "id": sid("bundle", name), "objects": objects});
+    let mut out = serde_json::to_vec_pretty(&b).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+pub fn files(items: &[Exported<'_>]) -> Files {
+    let mut files = Files::new();
+    let mut everything = Vec::new();
+    for item in items {
+        let objects = briefing_objects(item);
+        files.insert(
+            format!("{}.json", item.briefing.id),
+            bundle(&format!("briefing:{}", item.briefing.id), objects.clone()),
+        );
+        everything.extend(objects);
+    }
+    files.insert("bundle.json".into(), bundle("export", everything));
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pattern_literals_escape_backslash_and_quote() {
+        assert_eq!(
+            pattern(IocType::Filename, r"a'b\c.exe").unwrap(),
+            r"[file:name = 'a\'b\\c.exe']"
+        );
+        assert_eq!(
+            pattern(IocType::Sha256, "ab").unwrap(),
+            "[file:hashes.'SHA-256' = 'ab']"
+        );
+        assert_eq!(pattern(IocType::Btc, "x"), None);
+        assert_eq!(pattern(IocType::Cve, "CVE-2024-1"), None);
+    }
 }
