@@ -257,7 +257,7 @@ fn actors(args: ActorsArgs) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "| report | group | found as | role |")?;
     writeln!(out, "|---|---|---|---|")?;
-    let (mut total, mut found, mut attributed) = (0usize, 0usize, 0usize);
+    let (mut total, mut found, mut attributed, mut first) = (0usize, 0usize, 0usize, 0usize);
     for (n, line) in raw.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -298,6 +298,8 @@ fn actors(args: ActorsArgs) -> Result<ExitCode> {
                 found += 1;
                 attributed += usize::from(a.role == NameRole::Attributed);
             }
+            // Listed first: the briefing leads with the report's own group.
+            first += usize::from(b.actors.first().and_then(|a| a.attack_id.as_deref()) == Some(g));
             let title: String = s("title").chars().take(60).collect();
             writeln!(
                 out,
@@ -313,9 +315,10 @@ fn actors(args: ActorsArgs) -> Result<ExitCode> {
     let pct = |k: usize| 100.0 * k as f64 / total as f64;
     writeln!(
         out,
-        "\nReport's group found (mapped to its G-ID): {found}/{total} = {:.1}%; as the attributed actor: {attributed}/{total} = {:.1}%",
+        "\nReport's group found (mapped to its G-ID): {found}/{total} = {:.1}%; as the attributed actor: {attributed}/{total} = {:.1}%; listed first: {first}/{total} = {:.1}%",
         pct(found),
-        pct(attributed)
+        pct(attributed),
+        pct(first)
     )?;
     Ok(ExitCode::SUCCESS)
 }
