@@ -13,7 +13,8 @@ for path in paths:
     for obj in res.object_results:
         for e in obj.errors:
             errors += 1
-            print(f"{path}: {obj.object_id}: ERROR {e}")
+            if errors <= 50:
+                print(f"{path}: {obj.object_id}: ERROR {e}")
         warnings += len(obj.warnings or [])
     for e in getattr(res, "fatal", None) and [res.fatal] or []:
         errors += 1
@@ -27,5 +28,6 @@ for path in paths:
                     print(f"{path}: {o['id']}: pattern {o['pattern']!r}: {e}")
 if not paths:
     print("check-stix: no bundles found"); sys.exit(1)
-print(f"check-stix: {len(paths)} bundles valid, {errors} errors, {warnings} warnings")
+state = "invalid" if errors else "valid"
+print(f"check-stix: {len(paths)} bundles {state}, {errors} errors, {warnings} warnings")
 sys.exit(1 if errors else 0)

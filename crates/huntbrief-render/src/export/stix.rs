@@ -11,9 +11,14 @@ use serde_json::{Value, json};
 use super::{Exported, Files, ids::uuid5, timestamp};
 
 /// Timestamp of objects shared between briefings: fixed so their content never varies.
-const SHARED_TIME: &str = "2025-01-01T00:00:00Z";
+const SHARED_TIME: &str = "2025-01-01T00:00:00.000Z";
 /// TLP:CLEAR, the predefined TLP v2 marking-definition of the STIX 2.1 extension.
 const TLP_CLEAR: &str = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487";
+
+/// STIX wants `created`/`modified` precise to the millisecond.
+fn stix_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    timestamp(t).replace('Z', ".000Z")
+}
 
 fn sid(kind: &str, name: &str) -> String {
     format!("{kind}--{}", uuid5(&format!("stix:{kind}:{name}")))
@@ -102,8 +107,8 @@ fn technique_url(id: &str) -> String {
 /// All objects of one briefing, shared ones included, in a stable order.
 fn briefing_objects(item: &Exported<'_>) -> Vec<Value> {
     let b: &Briefing = item.briefing;
-    let created = timestamp(item.first_seen);
-    let modified = timestamp(item.changed_at);
+    let created = stix_time(item.first_seen);
+    let modified = stix_time(item.changed_at);
     let per = |kind: &str, name: &str| sid(kind, &format!("{}:{name}", b.id));
     let mut objects: Vec<Value> = Vec::new();
     let mut attack_ids: BTreeMap<String, String> = BTreeMap::new();
@@ -209,7 +214,7 @@ fn briefing_objects(item: &Exported<'_>) -> Vec<Value> {
     refs.insert(0, Value::String(identity_id()));
     let published = b
         .published
-        .map(|d| format!("{d}T00:00:00Z"))
+        .map(|d| format!("{d}T00:00:00.000Z"))
         .unwrap_or_else(|| created.clone());
     let report_type = match b.kind {
         Kind::Vulnerability => "vulnerability",
