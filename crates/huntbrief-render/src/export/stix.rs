@@ -268,6 +268,69 @@ pub fn files(items: &[Exported<'_>]) -> Files {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
+    use huntbrief_core::{Article, Body, KnowledgeBase, analyze};
+
+    fn briefing(title: &str, text: &str) -> Briefing {
+        let article = Article {
+            title: title.into(),
+            url: Some("https://lab.example/post".into()),
+            sources: vec!["Lab".into()],
+            published: None,
+            text: text.into(),
+            body: Body::Full,
+        };
+        analyze(&article, &KnowledgeBase::embedded().unwrap())
+    }
+
+    fn export(bs: &[Briefing]) -> Files {
+        let t = chrono::Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap();
+        let items: Vec<Exported<'_>> = bs
+            .iter()
+            .map(|b| Exported {
+                briefing: b,
+                first_seen: t,
+                changed_at: t,
+            })
+            .collect();
+        files(&items)
+    }
+
+    #[test]
+    fn bundles_are_stable_unique_and_refs_resolve() {
+        let a = briefing(
+            "Loader campaign",
+            "Attackers exploited CVE-2024-3400 and ran powershell.exe -enc to download a payload. \
+             The loader beacons to 185.220.101.45 and cdn-update[.]top.",
+        );
+        let b = briefing(
+            "Second wave",
+            "The same loader beacons to 185.220.101.45 again.",
+        );
+        let first = export(&[a.clone(), b.clone()]);
+        assert_eq!(first, export(&[a.clone(), b]));
+        assert!(first.contains_key(&format!("{}.json", a.id)));
+        let all: Value = serde_json::from_slice(&first["bundle.json"]).unwrap();
+        let objects = all["objects"].as_array().unwrap();
+        let ids: Vec<&str> = objects.iter().map(|o| o["id"].as_str().unwrap()).collect();
+        let unique: std::collections::BTreeSet<_> = ids.iter().collect();
+        assert_eq!(ids.len(), unique.len(), "one object per id");
+        for report in objects.iter().filter(|o| o["type"] == "report") {
+            for r in report["object_refs"].as_array().unwrap() {
+                assert!(ids.contains(&r.as_str().unwrap()), "{r} unresolved");
+            }
+        }
+        assert!(
+            objects
+                .iter()
+                .any(|o| o["type"] == "vulnerability" && o["name"] == "CVE-2024-3400")
+        );
+        assert!(
+            objects
+                .iter()
+                .any(|o| o["pattern"] == "[ipv4-addr:value = '185.220.101.45']")
+        );
+    }
 
     #[test]
     fn pattern_literals_escape_backslash_and_quote() {
