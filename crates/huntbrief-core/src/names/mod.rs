@@ -172,11 +172,12 @@ impl NamesKb {
                 }
             }
         }
+        // Pattern i of the automaton is patterns[i]: aliases first, then denied names.
         let mut needles: Vec<String> = patterns
             .iter()
-            .map(|p| match p {
-                Pattern::Alias { text, .. } => text.clone(),
-                Pattern::Denied => unreachable!("no denied patterns yet"),
+            .filter_map(|p| match p {
+                Pattern::Alias { text, .. } => Some(text.clone()),
+                Pattern::Denied => None,
             })
             .collect();
         for d in not_actors.all() {
