@@ -345,4 +345,30 @@ mod tests {
         assert_eq!(pattern(IocType::Btc, "x"), None);
         assert_eq!(pattern(IocType::Cve, "CVE-2024-1"), None);
     }
+
+    #[test]
+    fn only_high_fidelity_iocs_become_pattern_indicators() {
+        let b = briefing(
+            "Loader campaign",
+            "The loader beacons to 185.220.101.45 and downloads from hxxps://cdn-update[.]top/a.bin.",
+        );
+        let high: Vec<String> = b
+            .iocs
+            .iter()
+            .filter(|i| i.fidelity == Fidelity::High)
+            .filter_map(|i| pattern(i.kind, &i.value))
+            .collect();
+        let out = export(std::slice::from_ref(&b));
+        let bundle: Value = serde_json::from_slice(&out[&format!("{}.json", b.id)]).unwrap();
+        let stix: Vec<&Value> = bundle["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["pattern_type"] == "stix")
+            .collect();
+        assert_eq!(stix.len(), high.len());
+        for o in stix {
+            assert!(high.iter().any(|p| o["pattern"] == p.as_str()), "{o}");
+        }
+    }
 }
