@@ -81,8 +81,9 @@ impl Collections {
                 let version = obj["modified"]
                     .as_str()
                     .or(obj["created"].as_str())
-                    .unwrap_or("")
-                    .to_owned();
+                    .map(str::to_owned)
+                    // An object without timestamps is versioned by when it was added.
+                    .unwrap_or_else(|| e.changed_at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
                 match index.get(id) {
                     Some(&i) => {
                         // Most serious briefing decides which collections show it.

@@ -1,0 +1,253 @@
+//! `huntbrief serve` over real HTTP on 127.0.0.1: the JSON API, TAXII 2.1, the dashboard,
+//! authentication and security headers, and picking up new briefings from the store.
+
+mod api;
+mod dashboard;
+mod taxii;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use chrono::NaiveDate;
+use huntbrief_core::hunts::HuntKb;
+use huntbrief_core::{Article, Body, KnowledgeBase, analyze};
+use huntbrief_server::{AppState, Credentials};
+use huntbrief_store::{SqliteStore, Store, StoredArticle};
+
+pub const USER: &str = "analyst";
+pub const PASSWORD: &str = "s3cret:with colon";
+
+pub const CAMPAIGN: &str = "The operators sent spearphishing emails with a malicious Word attachment. \
+    When opened, the macro launched powershell.exe -enc SQBFAFgA to download the loader from \
+    hxxp://cdn-update[.]top/a.bin and created a scheduled task with schtasks /create /tn Updater \
+    /tr C:\\Users\\Public\\upd.exe for persistence. The loader beacons to 185.220.101.45 over HTTPS. \
+    The attackers exploited CVE-2024-3400, a critical unauthenticated remote code execution flaw \
+    rated CVSS 10.0 that CISA added to its Known Exploited Vulnerabilities catalog.";
+pub const TUTORIAL: &str = "In this guide we walk through installing the JDK with Homebrew. Open Terminal and run brew install openjdk.";
+
+pub fn stored(n: i64, title: &str, text: &str) -> StoredArticle {
+    let url = format!("https://lab.example/{n}");
+    let article = Article {
+        title: title.into(),
+        url: Some(url.clone()),
+        sources: vec!["Lab".into()],
+        published: NaiveDate::from_ymd_opt(2026, 11, 1 + (n % 25) as u32),
+        text: text.into(),
+        body: Body::Full,
+    };
+    StoredArticle {
+        url,
+        first_seen: 1_793_000_000 + n * 3600,
+        changed_at: 1_793_000_000 + n * 3600,
+        text_hash: n.to_string(),
+        text: text.into(),
+        briefing: analyze(&article, &KnowledgeBase::embedded().unwrap()),
+    }
+}
+
+/// A server on 127.0.0.1 over a database in a temp folder, with `articles` stored.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: Arc<AppState>,
+    pub db: PathBuf,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Server {
+    pub fn start(tag: &str, articles: &[StoredArticle]) -> Self {
+        let dir = std::env::temp_dir().join(format!("hb-serve-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("state.db");
+        let mut store = SqliteStore::open(&db).unwrap();
+        for a in articles {
+            store.put_article(a, "Lab", &a.text_hash).unwrap();
+        }
+        let credentials = Credentials {
+            username: USER.into(),
+            password: PASSWORD.into(),
+        };
+        let state =
+            AppState::new(Box::new(store), credentials, HuntKb::embedded().unwrap()).unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        runtime.spawn(huntbrief_server::serve(
+            listener,
+            state.clone(),
+            Duration::from_secs(3600),
+            std::future::pending(),
+        ));
+        Self {
+            addr,
+            state,
+            db,
+            _runtime: runtime,
+        }
+    }
+
+    /// GET with the account's credentials.
+    pub fn get(&self, path: &str) -> Response {
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+        self.request(path, Some(&format!("Basic {auth}")))
+    }
+
+    /// GET with an optional Authorization header, over a fresh connection.
+    pub fn request(&self, path: &str, authorization: Option<&str>) -> Response {
+        let mut stream = TcpStream::connect(self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let mut req = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        if let Some(a) = authorization {
+            req.push_str(&format!("Authorization: {a}\r\n"));
+        }
+        req.push_str("\r\n");
+        stream.write_all(req.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        Response::parse(&raw)
+    }
+}
+
+/// A parsed HTTP/1.1 response (bodies with Content-Length or chunked).
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    fn parse(raw: &[u8]) -> Self {
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a header block");
+        let head = String::from_utf8_lossy(&raw[..split]);
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let rest = &raw[split + 4..];
+        let chunked = headers
+            .iter()
+            .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+        let body = if chunked {
+            dechunk(rest)
+        } else {
+            rest.to_vec()
+        };
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("UTF-8 body")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.text()))
+    }
+}
+
+fn dechunk(mut rest: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    loop {
+        let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") else {
+            return body;
+        };
+        let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..eol]).trim(), 16).unwrap();
+        if size == 0 {
+            return body;
+        }
+        body.extend_from_slice(&rest[eol + 2..eol + 2 + size]);
+        rest = &rest[eol + 2 + size + 2..];
+    }
+}
+
+#[test]
+fn health_is_open_and_everything_else_needs_the_account() {
+    let server = Server::start("auth", &[stored(1, "Loader campaign", CAMPAIGN)]);
+    let health = server.request("/api/health", None);
+    assert_eq!(health.status, 200);
+    assert_eq!(health.json()["briefings"], 1);
+    for path in [
+        "/",
+        "/api/briefings",
+        "/api/openapi.json",
+        "/taxii2/",
+        "/taxii2/api1/collections/",
+        "/techniques",
+    ] {
+        let r = server.request(path, None);
+        assert_eq!(r.status, 401, "{path}");
+        assert!(
+            r.header("www-authenticate")
+                .unwrap()
+                .starts_with("Basic realm=")
+        );
+        let wrong = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:nope"));
+        assert_eq!(
+            server.request(path, Some(&format!("Basic {wrong}"))).status,
+            401
+        );
+        assert_eq!(server.get(path).status, 200, "{path}");
+    }
+    assert_eq!(
+        server.request("/taxii2/", None).header("content-type"),
+        Some("application/taxii+json;version=2.1")
+    );
+    let csp = health.header("content-security-policy").unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert_eq!(health.header("x-content-type-options"), Some("nosniff"));
+}
+
+#[test]
+fn new_briefings_in_the_store_show_after_a_refresh() {
+    let server = Server::start("refresh", &[stored(1, "Loader campaign", CAMPAIGN)]);
+    assert!(!server.state.refresh().unwrap(), "nothing changed yet");
+    let mut writer = SqliteStore::open(&server.db).unwrap();
+    let a = stored(2, "Second wave", CAMPAIGN);
+    writer.put_article(&a, "Lab", "2").unwrap();
+    assert!(server.state.refresh().unwrap());
+    assert_eq!(server.get("/api/health").json()["briefings"], 2);
+    assert_eq!(
+        server
+            .get(&format!("/api/briefings/{}", a.briefing.id))
+            .status,
+        200
+    );
+}
