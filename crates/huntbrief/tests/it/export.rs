@@ -35,6 +35,14 @@ fn run_writes_configured_exports_and_export_selects_and_prunes() {
     assert!(first.status.success(), "{}", stderr(&first));
     assert_eq!(count_files(&exports.join("archive"), ".txt"), STORIES);
     assert!(count_files(&exports.join("sigma"), ".yml") > 0);
+    // One MISP event and one STIX bundle per story, plus the feed's manifest and the
+    // export-wide bundle.
+    assert_eq!(count_files(&exports.join("misp"), ".json"), STORIES + 1);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(exports.join("misp/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest.as_object().unwrap().len(), STORIES);
+    assert_eq!(count_files(&exports.join("stix"), ".json"), STORIES + 1);
     let briefings: Vec<serde_json::Value> = setup.files()["briefings.jsonl"]
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
