@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use huntbrief_core::attack::table::ATTRIBUTION;
-use huntbrief_core::{Backend, Briefing, Fidelity, IocType, Kind};
+use huntbrief_core::{Backend, Briefing, Fidelity, IocType, Kind, NameRole, NamedEntity};
 use serde_json::{Value, json};
 
 use super::{Exported, Files, ids::uuid5, timestamp};
@@ -161,6 +161,7 @@ fn briefing_objects(item: &Exported<'_>) -> Vec<Value> {
         }));
     }
     let mut relationships = Vec::new();
+    entity_objects(b, &created, &modified, &mut objects, &mut relationships);
     for h in &b.hunts {
         let (ptype, query) = if let Some(q) = h.queries.get(&Backend::Sigma) {
             ("sigma", q)
@@ -235,6 +236,82 @@ fn briefing_objects(item: &Exported<'_>) -> Vec<Value> {
     all.push(report);
     all.extend(objects);
     all
+}
+
+/// The STIX object of a named actor, malware family or tool. Names ATT&CK knows share one
+/// object across briefings (keyed by their G/S ID, with the ATT&CK reference); new names are
+/// keyed by their exact spelling, so one id never carries two spellings.
+fn entity_object(kind: &str, e: &NamedEntity) -> Value {
+    let key = e.attack_id.clone().unwrap_or_else(|| e.name.clone());
+    let mut o = json!({
+        "type": kind, "spec_version": "2.1", "id": sid(kind, &key),
+        "created_by_ref": identity_id(), "created": SHARED_TIME, "modified": SHARED_TIME,
+        "name": e.name,
+    });
+    if kind == "malware" {
+        o["is_family"] = Value::Bool(true);
+    }
+    let aliases: Vec<&String> = e.aliases.iter().filter(|a| **a != e.name).collect();
+    if !aliases.is_empty() {
+        o["aliases"] = json!(aliases);
+    }
+    if let Some(id) = &e.attack_id {
+        let folder = if id.starts_with('G') {
+            "groups"
+        } else {
+            "software"
+        };
+        o["external_references"] = json!([{
+            "source_name": "mitre-attack", "external_id": id,
+            "url": format!("https://attack.mitre.org/{folder}/{id}/"),
+        }]);
+        o["object_marking_refs"] = json!([TLP_CLEAR, mitre_marking_id()]);
+    } else {
+        o["object_marking_refs"] = json!([TLP_CLEAR]);
+    }
+    o
+}
+
+/// Attributed actors, and the malware and tools the attacker used (names mentioned only for
+/// comparison are left out), with `uses` relationships from each actor to each of them.
+fn entity_objects(
+    b: &Briefing,
+    created: &str,
+    modified: &str,
+    objects: &mut Vec<Value>,
+    relationships: &mut Vec<Value>,
+) {
+    let active = |list: &'_ [NamedEntity]| -> Vec<NamedEntity> {
+        list.iter()
+            .filter(|e| e.role != NameRole::Mentioned)
+            .cloned()
+            .collect()
+    };
+    let actors: Vec<Value> = active(&b.actors)
+        .iter()
+        .map(|e| entity_object("threat-actor", e))
+        .collect();
+    let used: Vec<Value> = active(&b.malware)
+        .iter()
+        .map(|e| entity_object("malware", e))
+        .chain(active(&b.tools).iter().map(|e| entity_object("tool", e)))
+        .collect();
+    for actor in &actors {
+        for target in &used {
+            let (a, t) = (
+                actor["id"].as_str().unwrap_or_default(),
+                target["id"].as_str().unwrap_or_default(),
+            );
+            relationships.push(json!({
+                "type": "relationship", "spec_version": "2.1",
+                "id": sid("relationship", &format!("{}:{a}:uses:{t}", b.id)),
+                "created_by_ref": identity_id(), "created": created, "modified": modified,
+                "relationship_type": "uses", "source_ref": a, "target_ref": t,
+            }));
+        }
+    }
+    objects.extend(actors);
+    objects.extend(used);
 }
 
 fn dedup(objects: &mut Vec<Value>) {
@@ -370,5 +447,75 @@ mod tests {
         for o in stix {
             assert!(high.iter().any(|p| o["pattern"] == p.as_str()), "{o}");
         }
+    }
+
+    #[test]
+    fn attributed_actors_and_used_software_become_objects_with_uses() {
+        let b = briefing(
+            "APT29 campaign",
+            "APT29 sent spearphishing attachments to diplomats. The actor used Mimikatz to \
+             dump credentials and deployed Cobalt Strike beacons.",
+        );
+        let out = export(std::slice::from_ref(&b));
+        let bundle: Value = serde_json::from_slice(&out[&format!("{}.json", b.id)]).unwrap();
+        let objects = bundle["objects"].as_array().unwrap();
+        let actor = objects
+            .iter()
+            .find(|o| o["type"] == "threat-actor")
+            .expect("a threat-actor");
+        assert_eq!(actor["name"], "APT29");
+        assert_eq!(actor["external_references"][0]["external_id"], "G0016");
+        assert_eq!(actor["id"], sid("threat-actor", "G0016"));
+        let software: Vec<&Value> = objects
+            .iter()
+            .filter(|o| o["type"] == "tool" || o["type"] == "malware")
+            .collect();
+        assert!(!software.is_empty(), "{objects:?}");
+        for s in &software {
+            if s["type"] == "malware" {
+                assert_eq!(s["is_family"], true);
+            }
+            assert!(
+                objects.iter().any(|r| r["relationship_type"] == "uses"
+                    && r["source_ref"] == actor["id"]
+                    && r["target_ref"] == s["id"]),
+                "no uses relationship to {}",
+                s["name"]
+            );
+        }
+        let report = objects.iter().find(|o| o["type"] == "report").unwrap();
+        assert!(
+            report["object_refs"]
+                .as_array()
+                .unwrap()
+                .contains(&actor["id"])
+        );
+    }
+
+    #[test]
+    fn briefing_bundle_snapshot() {
+        let b = briefing(
+            "Loader beacons home",
+            "The loader ran powershell.exe -enc and beacons to 185.220.101.45. \
+             Attackers exploited CVE-2024-3400.",
+        );
+        let out = export(std::slice::from_ref(&b));
+        insta::assert_snapshot!(String::from_utf8(out[&format!("{}.json", b.id)].clone()).unwrap());
+    }
+
+    #[test]
+    fn hostile_titles_stay_inside_json_strings() {
+        let title = "\"}]} </script><img src=x onerror=alert(1)> ' OR [x:y = 'z']";
+        let b = briefing(title, "The loader beacons to 185.220.101.45.");
+        let out = export(std::slice::from_ref(&b));
+        let bundle: Value = serde_json::from_slice(&out[&format!("{}.json", b.id)]).unwrap();
+        let report = bundle["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["type"] == "report")
+            .unwrap();
+        assert_eq!(report["name"], title);
+        assert_eq!(bundle["type"], "bundle");
     }
 }
