@@ -721,8 +721,14 @@ fn assert_contained(kb: &HuntKb, kind: ArtifactKind, value: &str) {
                 .collect(),
             _ => lits,
         };
+        // An `endswith \name` value may be searched as the bare file name (see `bare_name`).
+        let bare = wanted
+            .strip_prefix(['\\', '/'])
+            .filter(|r| !r.is_empty() && !r.contains(['\\', '/']));
         assert!(
-            decoded.iter().any(|l| l.contains(&wanted)),
+            decoded
+                .iter()
+                .any(|l| l.contains(&wanted) || Some(l.as_str()) == bare),
             "{backend:?}: no literal holds {wanted:?}\n{q}"
         );
     }
@@ -742,6 +748,8 @@ fn adversarial_artifacts_stay_inside_their_literals() {
         "```\n# heading\n```.exe",
         "a\u{2028}b.exe",
         "end\\",
+        "~\\0",
+        "~\\",
         r#"@"verbatim".exe"#,
         "$(rm -rf /).sh",
         "x\"\n| where true\n//.exe",
