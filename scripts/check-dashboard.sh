@@ -8,11 +8,6 @@
 # target/check-tools; skips with a message when either cannot be had.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=target/check-tools/dashboard-venv
-if ! command -v python3 >/dev/null 2>&1; then
-    echo "check-dashboard: SKIPPED: python3 is needed to drive the browser"
-    exit 0
-fi
 if ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } \
@@ -23,14 +18,8 @@ if ! command -v chromium >/dev/null 2>&1; then
         exit 0
     fi
 fi
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import websockets.sync.client" 2>/dev/null; then
-    if ! python3 -m venv "$venv" >/dev/null 2>&1 ||
-        ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-            -r scripts/check-dashboard.requirements.txt >/dev/null 2>&1; then
-        echo "check-dashboard: SKIPPED: could not install websockets (scripts/check-dashboard.requirements.txt)"
-        exit 0
-    fi
-fi
+. scripts/python-venv.sh
+python_venv dashboard "websockets.sync.client" "websockets"
 . scripts/serve-fixture.sh
 serve_fixture dashboard
 dir=target/check-tools/dashboard

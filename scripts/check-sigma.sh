@@ -6,19 +6,8 @@
 # skips with a message when python3 or the packages are unavailable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=target/check-tools/sigma-venv
-if ! command -v python3 >/dev/null 2>&1; then
-    echo "check-sigma: SKIPPED: python3 is needed to run the jsonschema validator"
-    exit 0
-fi
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import jsonschema, yaml" 2>/dev/null; then
-    if ! python3 -m venv "$venv" >/dev/null 2>&1 ||
-        ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-            -r scripts/check-sigma.requirements.txt >/dev/null 2>&1; then
-        echo "check-sigma: SKIPPED: could not install jsonschema and PyYAML (scripts/check-sigma.requirements.txt)"
-        exit 0
-    fi
-fi
+. scripts/python-venv.sh
+python_venv sigma "jsonschema, yaml" "jsonschema and PyYAML"
 dump=target/check-tools/hunts.json
 mkdir -p target/check-tools
 cargo run --quiet --locked -p huntbrief-core --example dump-hunts -- "$dump"

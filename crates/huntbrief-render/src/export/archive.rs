@@ -20,36 +20,20 @@ pub fn files(items: &[Exported<'_>]) -> Files {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::DateTime;
-    use huntbrief_core::{Article, Body, KnowledgeBase, analyze};
+    use crate::export::testing;
 
     #[test]
     fn ordinals_follow_the_order_and_bodies_are_the_briefings() {
-        let kb = KnowledgeBase::embedded().unwrap();
         let briefings: Vec<_> = (0..3)
             .map(|i| {
-                analyze(
-                    &Article {
-                        title: format!("Story {i}"),
-                        url: Some(format!("https://lab.example/{i}")),
-                        sources: vec!["Lab".into()],
-                        published: None,
-                        text: "Attackers exploited CVE-2024-3400 in firewalls.".into(),
-                        body: Body::Full,
-                    },
-                    &kb,
+                testing::briefing(
+                    &format!("Story {i}"),
+                    Some(&format!("https://lab.example/{i}")),
+                    "Attackers exploited CVE-2024-3400 in firewalls.",
                 )
             })
             .collect();
-        let t = DateTime::from_timestamp(1_793_000_000, 0).unwrap();
-        let items: Vec<_> = briefings
-            .iter()
-            .map(|b| Exported {
-                briefing: b,
-                first_seen: t,
-                changed_at: t,
-            })
-            .collect();
+        let items = testing::items(&briefings, testing::at(0));
         let files = files(&items);
         let names: Vec<&String> = files.keys().collect();
         assert_eq!(

@@ -94,29 +94,20 @@ fn csv_cell(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::DateTime;
-    use huntbrief_core::{Article, Body, Briefing, KnowledgeBase, analyze};
+    use crate::export::testing;
+    use huntbrief_core::Briefing;
 
     fn briefing() -> Briefing {
-        let article = Article {
-            title: "Loader \"campaign\", part 2".into(),
-            url: Some("https://lab.example/loader".into()),
-            sources: vec!["Lab".into()],
-            published: None,
-            text: "The loader beacons to 185.220.101.45 and downloads from hxxps://cdn-update[.]top/a,b.bin. \
-                   The dropper's SHA-256 hash is 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08."
-                .into(),
-            body: Body::Full,
-        };
-        analyze(&article, &KnowledgeBase::embedded().unwrap())
+        testing::briefing(
+            "Loader \"campaign\", part 2",
+            Some("https://lab.example/loader"),
+            "The loader beacons to 185.220.101.45 and downloads from hxxps://cdn-update[.]top/a,b.bin. \
+             The dropper's SHA-256 hash is 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.",
+        )
     }
 
-    fn items(b: &Briefing) -> [Exported<'_>; 1] {
-        [Exported {
-            briefing: b,
-            first_seen: DateTime::from_timestamp(1_793_000_000, 0).unwrap(),
-            changed_at: DateTime::from_timestamp(1_793_000_000, 0).unwrap(),
-        }]
+    fn items(b: &Briefing) -> Vec<Exported<'_>> {
+        testing::items(std::slice::from_ref(b), testing::at(0))
     }
 
     #[test]

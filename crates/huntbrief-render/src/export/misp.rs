@@ -245,32 +245,15 @@ pub fn files(items: &[Exported<'_>]) -> Files {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-    use huntbrief_core::{Article, Body, KnowledgeBase, analyze};
+    use crate::export::testing;
 
     fn briefing(title: &str, text: &str) -> Briefing {
-        let article = Article {
-            title: title.into(),
-            url: Some(format!("https://lab.example/{}", title.len())),
-            sources: vec!["Lab".into()],
-            published: None,
-            text: text.into(),
-            body: Body::Full,
-        };
-        analyze(&article, &KnowledgeBase::embedded().unwrap())
+        let url = format!("https://lab.example/{}", title.len());
+        testing::briefing(title, Some(&url), text)
     }
 
     fn export(bs: &[Briefing]) -> Files {
-        let t = chrono::Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap();
-        let items: Vec<Exported<'_>> = bs
-            .iter()
-            .map(|b| Exported {
-                briefing: b,
-                first_seen: t,
-                changed_at: t,
-            })
-            .collect();
-        files(&items)
+        files(&testing::items(bs, testing::at(0)))
     }
 
     const CAMPAIGN: &str = "APT29 sent spearphishing attachments to diplomats. The macro ran \

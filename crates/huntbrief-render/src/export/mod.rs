@@ -12,6 +12,8 @@ pub mod misp;
 pub mod rss;
 pub mod sigma;
 pub mod stix;
+#[cfg(test)]
+mod testing;
 
 use std::collections::BTreeMap;
 

@@ -101,19 +101,15 @@ fn content(b: &Briefing) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::testing;
     use chrono::DateTime;
-    use huntbrief_core::{Article, Body, KnowledgeBase, analyze};
 
     fn briefing(title: &str, url: &str) -> Briefing {
-        let article = Article {
-            title: title.into(),
-            url: Some(url.into()),
-            sources: vec!["Lab".into()],
-            published: None,
-            text: "Attackers exploited CVE-2024-3400 to run commands on firewalls and beaconed to 185.220.101.45.".into(),
-            body: Body::Full,
-        };
-        analyze(&article, &KnowledgeBase::embedded().unwrap())
+        testing::briefing(
+            title,
+            Some(url),
+            "Attackers exploited CVE-2024-3400 to run commands on firewalls and beaconed to 185.220.101.45.",
+        )
     }
 
     #[test]

@@ -100,7 +100,8 @@ fn with_provenance(rule: &Rule<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use huntbrief_core::{Article, Body, Briefing, KnowledgeBase, analyze};
+    use crate::export::testing;
+    use huntbrief_core::Briefing;
 
     const CAMPAIGN: &str = "The operators sent spearphishing emails with a malicious Word attachment. \
         When opened, the macro launched powershell.exe -enc SQBFAFgA to download the loader from \
@@ -108,15 +109,7 @@ mod tests {
         /tr C:\\Users\\Public\\upd.exe for persistence. The loader beacons to 185.220.101.45 over HTTPS.";
 
     fn briefing(url: Option<&str>, text: &str) -> Briefing {
-        let article = Article {
-            title: "Loader campaign".into(),
-            url: url.map(str::to_owned),
-            sources: vec!["Lab".into()],
-            published: None,
-            text: text.into(),
-            body: Body::Full,
-        };
-        analyze(&article, &KnowledgeBase::embedded().unwrap())
+        testing::briefing("Loader campaign", url, text)
     }
 
     fn at(days: i64) -> DateTime<Utc> {

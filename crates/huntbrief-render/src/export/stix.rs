@@ -3,8 +3,10 @@
 //! vulnerabilities) carry fixed timestamps, so bundles never contradict each other.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
-use huntbrief_core::attack::table::ATTRIBUTION;
+use huntbrief_core::attack::table::{ATTRIBUTION, Table};
+use huntbrief_core::kb::EMBEDDED;
 use huntbrief_core::{Backend, Briefing, Fidelity, IocType, Kind, NameRole, NamedEntity};
 use serde_json::{Value, json};
 
@@ -104,6 +106,50 @@ fn technique_url(id: &str) -> String {
     )
 }
 
+/// A relationship of one briefing, its id named by `name`; `times` are created, modified.
+fn relationship(name: &str, kind: &str, source: &str, target: &str, times: (&str, &str)) -> Value {
+    json!({
+        "type": "relationship", "spec_version": "2.1", "id": sid("relationship", name),
+        "created_by_ref": identity_id(), "created": times.0, "modified": times.1,
+        "relationship_type": kind, "source_ref": source, "target_ref": target,
+    })
+}
+
+/// The `attack-pattern` of a technique: shared by every briefing (fixed timestamps).
+fn attack_pattern(id: &str, name: &str, tactics: &[String]) -> Value {
+    let mut o = json!({
+        "type": "attack-pattern", "spec_version": "2.1", "id": sid("attack-pattern", id),
+        "created_by_ref": identity_id(), "created": SHARED_TIME, "modified": SHARED_TIME,
+        "name": name,
+        "external_references": [{"source_name": "mitre-attack", "external_id": id, "url": technique_url(id)}],
+        "object_marking_refs": [TLP_CLEAR, mitre_marking_id()],
+    });
+    if !tactics.is_empty() {
+        o["kill_chain_phases"] = tactics
+            .iter()
+            .map(|tac| json!({"kill_chain_name": "mitre-attack", "phase_name": tactic_phase(tac)}))
+            .collect();
+    }
+    o
+}
+
+/// The display name and tactics of a technique, from the embedded ATT&CK table (parsed
+/// once), as the analysis names its hits.
+fn technique_named(id: &str) -> Option<(String, Vec<String>)> {
+    static TABLE: OnceLock<Option<Table>> = OnceLock::new();
+    let table = TABLE
+        .get_or_init(|| {
+            Table::parse(
+                EMBEDDED.get(Table::FILE)?,
+                EMBEDDED.get(Table::TACTICS_FILE)?,
+            )
+            .ok()
+        })
+        .as_ref()?;
+    let t = table.get(id)?;
+    Some((table.display_name(id)?, t.tactics.clone()))
+}
+
 /// All objects of one briefing, shared ones included, in a stable order.
 fn briefing_objects(item: &Exported<'_>) -> Vec<Value> {
     let b: &Briefing = item.briefing;
@@ -114,23 +160,11 @@ fn briefing_objects(item: &Exported<'_>) -> Vec<Value> {
     let mut attack_ids: BTreeMap<String, String> = BTreeMap::new();
 
     for t in &b.techniques {
-        let id = sid("attack-pattern", &t.id);
-        attack_ids.insert(t.id.clone(), id.clone());
-        let phases: Vec<Value> = t
-            .tactics
-            .iter()
-            .map(|tac| json!({"kill_chain_name": "mitre-attack", "phase_name": tactic_phase(tac)}))
-            .collect();
-        let mut o = json!({
-            "type": "attack-pattern", "spec_version": "2.1", "id": id,
-            "created_by_ref": identity_id(), "created": SHARED_TIME, "modified": SHARED_TIME,
-            "name": t.name,
-            "external_references": [{"source_name": "mitre-attack", "external_id": t.id, "url": technique_url(&t.id)}],
-            "object_marking_refs": [TLP_CLEAR, mitre_marking_id()],
-        });
-        if !phases.is_empty() {
-            o["kill_chain_phases"] = Value::Array(phases);
-        }
+        let o = attack_pattern(&t.id, &t.name, &t.tactics);
+        attack_ids.insert(
+            t.id.clone(),
+            o["id"].as_str().unwrap_or_default().to_owned(),
+        );
         objects.push(o);
     }
     for ioc in &b.iocs {
@@ -191,21 +225,16 @@ fn briefing_objects(item: &Exported<'_>) -> Vec<Value> {
                 .or_insert_with(|| sid("attack-pattern", t))
                 .clone();
             if !objects.iter().any(|o| o["id"] == target.as_str()) {
-                // A hunt technique the article's own hits lack: still a sound object.
-                objects.push(json!({
-                    "type": "attack-pattern", "spec_version": "2.1", "id": target,
-                    "created_by_ref": identity_id(), "created": SHARED_TIME, "modified": SHARED_TIME,
-                    "name": t,
-                    "external_references": [{"source_name": "mitre-attack", "external_id": t, "url": technique_url(t)}],
-                    "object_marking_refs": [TLP_CLEAR, mitre_marking_id()],
-                }));
+                // A hunt technique the article's own hits lack: named from the ATT&CK
+                // table, so it is the same object as in a briefing whose article has it.
+                let Some((name, tactics)) = technique_named(t) else {
+                    continue;
+                };
+                objects.push(attack_pattern(t, &name, &tactics));
             }
-            relationships.push(json!({
-                "type": "relationship", "spec_version": "2.1",
-                "id": per("relationship", &format!("{}:indicates:{t}", h.id)),
-                "created_by_ref": identity_id(), "created": created, "modified": modified,
-                "relationship_type": "indicates", "source_ref": id, "target_ref": target,
-            }));
+            let name = format!("{}:{}:indicates:{t}", b.id, h.id);
+            let times = (created.as_str(), modified.as_str());
+            relationships.push(relationship(&name, "indicates", &id, &target, times));
         }
     }
     objects.extend(relationships);
@@ -302,12 +331,8 @@ fn entity_objects(
                 actor["id"].as_str().unwrap_or_default(),
                 target["id"].as_str().unwrap_or_default(),
             );
-            relationships.push(json!({
-                "type": "relationship", "spec_version": "2.1",
-                "id": sid("relationship", &format!("{}:{a}:uses:{t}", b.id)),
-                "created_by_ref": identity_id(), "created": created, "modified": modified,
-                "relationship_type": "uses", "source_ref": a, "target_ref": t,
-            }));
+            let name = format!("{}:{a}:uses:{t}", b.id);
+            relationships.push(relationship(&name, "uses", a, t, (created, modified)));
         }
     }
     objects.extend(actors);
@@ -345,32 +370,14 @@ pub fn files(items: &[Exported<'_>]) -> Files {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-    use huntbrief_core::{Article, Body, KnowledgeBase, analyze};
+    use crate::export::testing;
 
     fn briefing(title: &str, text: &str) -> Briefing {
-        let article = Article {
-            title: title.into(),
-            url: Some("https://lab.example/post".into()),
-            sources: vec!["Lab".into()],
-            published: None,
-            text: text.into(),
-            body: Body::Full,
-        };
-        analyze(&article, &KnowledgeBase::embedded().unwrap())
+        testing::briefing(title, Some("https://lab.example/post"), text)
     }
 
     fn export(bs: &[Briefing]) -> Files {
-        let t = chrono::Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap();
-        let items: Vec<Exported<'_>> = bs
-            .iter()
-            .map(|b| Exported {
-                briefing: b,
-                first_seen: t,
-                changed_at: t,
-            })
-            .collect();
-        files(&items)
+        files(&testing::items(bs, testing::at(0)))
     }
 
     #[test]
@@ -517,5 +524,28 @@ mod tests {
             .unwrap();
         assert_eq!(report["name"], title);
         assert_eq!(bundle["type"], "bundle");
+    }
+
+    #[test]
+    fn hunt_techniques_are_named_from_the_attack_table() {
+        let (name, tactics) = technique_named("T1059.001").unwrap();
+        assert_eq!(name, "Command and Scripting Interpreter: PowerShell");
+        assert_eq!(tactics, ["execution"]);
+        assert_eq!(technique_named("T9999"), None);
+        // Every attack-pattern of a bundle is a named technique, never a bare ID.
+        let b = briefing(
+            "Loader campaign",
+            "The macro launched powershell.exe -enc SQBFAFgA and created a scheduled task with \
+             schtasks /create /tn Updater for persistence.",
+        );
+        let bundle: Value =
+            serde_json::from_slice(&export(std::slice::from_ref(&b))["bundle.json"]).unwrap();
+        for o in bundle["objects"].as_array().unwrap() {
+            if o["type"] == "attack-pattern" {
+                let id = o["external_references"][0]["external_id"].as_str().unwrap();
+                assert_ne!(o["name"], id);
+                assert_eq!(o["id"], sid("attack-pattern", id));
+            }
+        }
     }
 }
