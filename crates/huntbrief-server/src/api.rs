@@ -1,5 +1,5 @@
 //! The JSON API: listing with filters and pagination, one briefing as JSON, Markdown or
-//! STIX, indicator and technique look-ups, health, and the OpenAPI description
+//! STIX, indicator, technique and actor look-ups, health, and the OpenAPI description
 //! (`assets/openapi.json`).
 
 use std::sync::Arc;
@@ -16,7 +16,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::catalog::{Entry, Filter, ioc_key};
+use crate::catalog::{EntityKind, Entry, Filter, ioc_key};
+use crate::html::attack_url;
 
 pub const OPENAPI: &str = include_str!("../assets/openapi.json");
 const DEFAULT_LIMIT: usize = 50;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/briefings/{id}", get(one))
         .route("/api/iocs", get(iocs))
         .route("/api/techniques", get(techniques))
+        .route("/api/actors", get(actors))
 }
 
 /// Listing parameters, shared with the dashboard's filter form. Empty values mean "any".
@@ -280,4 +282,52 @@ pub fn technique_counts(state: &AppState, days: Option<i64>) -> Value {
 
 async fn techniques(State(state): Shared, Query(q): Query<TechniqueQuery>) -> Response {
     axum::Json(technique_counts(&state, q.days)).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct ActorQuery {
+    kind: Option<String>,
+}
+
+/// Actors, malware and tools the briefings name (of one kind when given), most often
+/// attributed or used first.
+pub fn actor_counts(state: &AppState, kind: Option<EntityKind>) -> Value {
+    let snapshot = state.snapshot();
+    let catalog = &snapshot.catalog;
+    let rows: Vec<Value> = catalog
+        .entities()
+        .iter()
+        .filter(|c| kind.is_none_or(|k| c.kind == k))
+        .map(|c| {
+            let ids: Vec<&str> = c
+                .briefings()
+                .into_iter()
+                .map(|i| catalog.entries()[i].briefing.id.as_str())
+                .collect();
+            json!({
+                "key": c.key,
+                "kind": c.kind.as_str(),
+                "name": c.name,
+                "attack_id": c.attack_id,
+                "attack_url": c.attack_id.as_deref().and_then(attack_url),
+                "aliases": c.aliases,
+                "count": ids.len(),
+                "attributed_or_used": c.named.len(),
+                "mentioned_only": c.mentioned.len(),
+                "last_seen": catalog.entries()[c.newest()].date,
+                "briefings": ids,
+            })
+        })
+        .collect();
+    json!({ "actors": rows })
+}
+
+async fn actors(State(state): Shared, Query(q): Query<ActorQuery>) -> Response {
+    match given(&q.kind) {
+        None => axum::Json(actor_counts(&state, None)).into_response(),
+        Some(k) => match EntityKind::parse(k) {
+            Some(kind) => axum::Json(actor_counts(&state, Some(kind))).into_response(),
+            None => bad_request("kind must be actor, malware or tool"),
+        },
+    }
 }

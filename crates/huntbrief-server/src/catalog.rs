@@ -1,11 +1,12 @@
 //! An in-memory snapshot of the stored briefings with the indexes the pages and the API
-//! query: by id, by indicator value, by technique, and a lower-cased search text per
-//! briefing. Built once per store change, so requests never touch the database.
+//! query: by id, by indicator value, by technique, by named actor, malware or tool, and a
+//! lower-cased search text per briefing. Built once per store change, so requests never
+//! touch the database.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use huntbrief_core::{Briefing, Kind, Severity};
+use huntbrief_core::{Briefing, Kind, NameRole, NamedEntity, Severity};
 use huntbrief_store::StoredArticle;
 
 /// One briefing with its store times.
@@ -46,12 +47,85 @@ pub struct TechniqueCount {
     pub briefings: Vec<usize>,
 }
 
+/// Which list of a briefing an entity comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EntityKind {
+    Actor,
+    Malware,
+    Tool,
+}
+
+impl EntityKind {
+    pub const ALL: [EntityKind; 3] = [Self::Actor, Self::Malware, Self::Tool];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Actor => "actor",
+            Self::Malware => "malware",
+            Self::Tool => "tool",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// The briefing's list of this kind.
+    pub fn list(self, b: &Briefing) -> &[NamedEntity] {
+        match self {
+            Self::Actor => &b.actors,
+            Self::Malware => &b.malware,
+            Self::Tool => &b.tools,
+        }
+    }
+}
+
+/// An actor, malware family or tool with the briefings that name it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntityCount {
+    /// See [`entity_key`].
+    pub key: String,
+    /// As the newest briefing has it.
+    pub kind: EntityKind,
+    pub name: String,
+    pub attack_id: Option<String>,
+    /// Every alias any briefing gives, first seen first.
+    pub aliases: Vec<String>,
+    /// Briefings that attribute the activity to it or say it was used, newest first.
+    pub named: Vec<usize>,
+    /// Briefings that only mention it (for comparison, history), newest first.
+    pub mentioned: Vec<usize>,
+}
+
+impl EntityCount {
+    /// Every briefing naming it, newest first.
+    pub fn briefings(&self) -> Vec<usize> {
+        let mut all: Vec<usize> = self.named.iter().chain(&self.mentioned).copied().collect();
+        all.sort_unstable();
+        all
+    }
+
+    /// The newest briefing naming it (an index into the catalogue).
+    pub fn newest(&self) -> usize {
+        match (self.named.first(), self.mentioned.first()) {
+            (Some(&a), Some(&b)) => a.min(b),
+            (Some(&a), None) | (None, Some(&a)) => a,
+            (None, None) => 0,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Catalog {
     /// Newest first.
     entries: Vec<Entry>,
     by_id: HashMap<String, usize>,
     by_ioc: HashMap<String, Vec<usize>>,
+    /// Most named first; see [`Catalog::entities`].
+    entities: Vec<EntityCount>,
+    by_entity: HashMap<String, usize>,
 }
 
 impl Catalog {
@@ -71,10 +145,13 @@ impl Catalog {
                 }
             }
         }
+        let (entities, by_entity) = entities(&entries);
         Self {
             entries,
             by_id,
             by_ioc,
+            entities,
+            by_entity,
         }
     }
 
@@ -160,6 +237,22 @@ impl Catalog {
         all
     }
 
+    /// Every actor, malware family and tool the briefings name: the most often attributed
+    /// or used first, then the most often named, then by name.
+    pub fn entities(&self) -> &[EntityCount] {
+        &self.entities
+    }
+
+    /// One entity by its key ([`entity_key`]; an ATT&CK ID in any case).
+    pub fn entity(&self, key: &str) -> Option<&EntityCount> {
+        let key = key.trim();
+        self.by_entity
+            .get(key)
+            .or_else(|| self.by_entity.get(&key.to_uppercase()))
+            .or_else(|| self.by_entity.get(&key.to_lowercase()))
+            .map(|&i| &self.entities[i])
+    }
+
     /// Every source name, sorted.
     pub fn sources(&self) -> Vec<&str> {
         let mut all: Vec<&str> = self
@@ -195,6 +288,76 @@ fn entry(a: StoredArticle) -> Entry {
         first_seen,
         changed_at,
     }
+}
+
+/// How an entity is identified across briefings: its ATT&CK ID when it has one, else its
+/// lower-cased name.
+pub fn entity_key(e: &NamedEntity) -> String {
+    match e
+        .attack_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+    {
+        Some(id) => id.to_uppercase(),
+        None => e.name.trim().to_lowercase(),
+    }
+}
+
+/// The entity index over `entries` (newest first), in one pass.
+fn entities(entries: &[Entry]) -> (Vec<EntityCount>, HashMap<String, usize>) {
+    let mut all: Vec<EntityCount> = Vec::new();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        for kind in EntityKind::ALL {
+            for x in kind.list(&e.briefing) {
+                let key = entity_key(x);
+                if key.is_empty() {
+                    continue;
+                }
+                let slot = *by_key.entry(key.clone()).or_insert_with(|| {
+                    all.push(EntityCount {
+                        key,
+                        kind,
+                        name: x.name.clone(),
+                        attack_id: x.attack_id.clone(),
+                        aliases: Vec::new(),
+                        named: Vec::new(),
+                        mentioned: Vec::new(),
+                    });
+                    all.len() - 1
+                });
+                let c = &mut all[slot];
+                if x.role == NameRole::Mentioned {
+                    if c.named.last() != Some(&i) && c.mentioned.last() != Some(&i) {
+                        c.mentioned.push(i);
+                    }
+                } else if c.named.last() != Some(&i) {
+                    c.named.push(i);
+                    if c.mentioned.last() == Some(&i) {
+                        c.mentioned.pop();
+                    }
+                }
+                for a in &x.aliases {
+                    if *a != c.name && !c.aliases.contains(a) {
+                        c.aliases.push(a.clone());
+                    }
+                }
+            }
+        }
+    }
+    all.sort_by(|a, b| {
+        (b.named.len(), b.named.len() + b.mentioned.len())
+            .cmp(&(a.named.len(), a.named.len() + a.mentioned.len()))
+            .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    let by_key = all
+        .iter()
+        .enumerate()
+        .map(|(n, c)| (c.key.clone(), n))
+        .collect();
+    (all, by_key)
 }
 
 /// `T1059` matches `T1059` and `T1059.001`; `T1059.001` only itself.
@@ -341,6 +504,105 @@ pub(crate) mod tests {
         );
         assert!(c.get(&c.entries()[0].briefing.id).is_some());
         assert_eq!(c.sources(), ["Even Lab", "Odd Lab"]);
+    }
+
+    pub const APT: &str = "APT29 sent spearphishing emails with a malicious Word attachment to \
+        European diplomats. The operators ran Mimikatz to dump credentials. The loader is \
+        similar to Emotet.";
+
+    pub const COZY: &str = "Cozy Bear sent spear-phishing emails to diplomats in March. \
+        The attackers used Emotet to load their second stage.";
+
+    #[test]
+    fn named_entities_are_indexed_by_attack_id_newest_first_with_roles() {
+        let c = Catalog::new(vec![
+            stored("APT29 phishes diplomats", APT, 20, 1),
+            stored("How to install Java on macOS", TUTORIAL, 21, 2),
+            stored("Cozy Bear returns", COZY, 22, 3),
+            stored(
+                "New actor",
+                "The router intrusions are tracked as UAT-7810.",
+                19,
+                4,
+            ),
+        ]);
+        let index = |title: &str| {
+            c.entries()
+                .iter()
+                .position(|e| e.briefing.title == title)
+                .unwrap()
+        };
+        let (apt, cozy) = (index("APT29 phishes diplomats"), index("Cozy Bear returns"));
+        assert_eq!(cozy, 0, "newest first");
+
+        let apt29 = c.entity("g0016").expect("APT29 by its ID, any case");
+        assert_eq!(apt29.key, "G0016");
+        assert_eq!(apt29.kind, EntityKind::Actor);
+        assert_eq!(apt29.name, "APT29");
+        assert!(apt29.aliases.iter().any(|a| a == "Cozy Bear"));
+        assert!(!apt29.aliases.iter().any(|a| a == "APT29"));
+        assert_eq!(apt29.named, [cozy, apt], "{:?}", c.entities());
+        assert!(apt29.mentioned.is_empty());
+        assert_eq!(c.entities()[0].key, "G0016", "the most attributed first");
+
+        let emotet = c.entities().iter().find(|e| e.name == "Emotet").unwrap();
+        assert_eq!(emotet.kind, EntityKind::Malware);
+        assert_eq!(emotet.named, [cozy], "used in the newer one");
+        assert_eq!(emotet.mentioned, [apt], "only compared with in the older");
+        assert_eq!(emotet.briefings(), [cozy, apt]);
+        assert_eq!(emotet.newest(), cozy);
+
+        let mimikatz = c.entity("S0002").unwrap();
+        assert_eq!(mimikatz.kind, EntityKind::Tool);
+        assert_eq!(mimikatz.named, [apt]);
+
+        let new = c
+            .entity("UAT-7810")
+            .expect("a new name by its lower-cased name");
+        assert_eq!(new.key, "uat-7810");
+        assert_eq!(new.attack_id, None);
+        assert_eq!(new.named, [index("New actor")]);
+        assert!(c.entity("g9999").is_none());
+        assert!(c.entities().iter().all(|e| {
+            !e.briefings()
+                .contains(&index("How to install Java on macOS"))
+        }));
+    }
+
+    #[test]
+    fn a_briefing_counts_once_per_entity_and_use_outranks_mention() {
+        let mut a = stored("Hand-made", TUTORIAL, 20, 1);
+        let named = |name: &str, id: Option<&str>, role| NamedEntity {
+            name: name.into(),
+            attack_id: id.map(str::to_owned),
+            aliases: vec!["Alias".into()],
+            role,
+            evidence: format!("{name} here."),
+            source: huntbrief_core::NameSource::New,
+        };
+        a.briefing.malware = vec![
+            named("Twice", Some("s0001"), NameRole::Mentioned),
+            named("Shady", None, NameRole::Mentioned),
+        ];
+        a.briefing.tools = vec![
+            named("Twice", Some("S0001"), NameRole::Used),
+            named("SHADY", None, NameRole::Mentioned),
+            named("  ", None, NameRole::Used),
+        ];
+        let c = Catalog::new(vec![a]);
+        assert_eq!(c.entities().len(), 2, "{:?}", c.entities());
+        let twice = c.entity("S0001").unwrap();
+        assert_eq!(
+            (twice.named.as_slice(), twice.mentioned.as_slice()),
+            (&[0][..], &[][..])
+        );
+        assert_eq!(twice.kind, EntityKind::Malware, "the first list it is in");
+        assert_eq!(twice.aliases, ["Alias"]);
+        let shady = c.entity("shady").unwrap();
+        assert_eq!((shady.named.len(), shady.mentioned.len()), (0, 1));
+        assert_eq!(c.entities()[0].key, "S0001");
+        assert_eq!(EntityKind::parse(" Tool"), Some(EntityKind::Tool));
+        assert_eq!(EntityKind::parse("vendor"), None);
     }
 
     #[test]

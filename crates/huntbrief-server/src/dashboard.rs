@@ -1,6 +1,7 @@
 //! The dashboard: server-rendered pages that work offline and without script (the one
 //! script, `assets/app.js`, only adds copy buttons). Briefing list with filters and search,
-//! a briefing page, the ATT&CK heat map, indicator search and the use-case catalogue.
+//! a briefing page, the ATT&CK heat map, indicator search and the use-case catalogue
+//! (the actor pages are in [`crate::actors`]).
 //! Article text reaches the page only through [`html::text`] or the Markdown renderer
 //! below, which turns raw HTML into text and keeps only http(s) links.
 
@@ -35,6 +36,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/techniques", get(techniques))
         .route("/iocs", get(iocs))
         .route("/use-cases", get(use_cases))
+        .merge(crate::actors::routes())
 }
 
 /// Stylesheet and script: no data in them, so no credentials needed.
@@ -56,12 +58,13 @@ pub fn static_routes() -> Router<Arc<AppState>> {
 }
 
 /// The page frame around `body`.
-fn page(title: &str, active: &str, body: &str) -> Html<String> {
+pub(crate) fn page(title: &str, active: &str, body: &str) -> Html<String> {
     let mut nav = String::new();
     for (href, label) in [
         ("/", "Briefings"),
         ("/techniques", "ATT&CK"),
         ("/iocs", "Indicators"),
+        ("/actors", "Actors"),
         ("/use-cases", "Use cases"),
     ] {
         let class = if href == active {
@@ -85,7 +88,7 @@ fn page(title: &str, active: &str, body: &str) -> Html<String> {
     ))
 }
 
-fn badge(severity: &str) -> String {
+pub(crate) fn badge(severity: &str) -> String {
     format!(
         "<span class=\"sev sev-{}\">{}</span>",
         severity.to_ascii_lowercase(),
@@ -247,7 +250,8 @@ async fn briefing(State(state): Shared, Path(id): Path<String>) -> Response {
     let _ = write!(
         body,
         " · <a href=\"/api/briefings/{id}\">JSON</a> · <a href=\"/api/briefings/{id}?format=md\">Markdown</a> \
-         · <a href=\"/api/briefings/{id}?format=stix\">STIX</a></p><article class=\"briefing\">{}</article>",
+         · <a href=\"/api/briefings/{id}?format=stix\">STIX</a></p>{}<article class=\"briefing\">{}</article>",
+        crate::actors::named_line(b),
         markdown(&huntbrief_render::markdown::render(b))
     );
     page(&b.title, "/", &body).into_response()

@@ -26,6 +26,18 @@ pub fn query_value(s: &str) -> String {
     out
 }
 
+/// The ATT&CK page of a group (`G####`) or software (`S####`) ID; none for anything else.
+pub fn attack_url(id: &str) -> Option<String> {
+    let section = match id.as_bytes().first() {
+        Some(b'G') => "groups",
+        Some(b'S') => "software",
+        _ => return None,
+    };
+    let digits = &id[1..];
+    (digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| format!("https://attack.mitre.org/{section}/{id}/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,5 +55,16 @@ mod tests {
             query_value("T1059.001 &x=<y>"),
             "T1059.001%20%26x%3D%3Cy%3E"
         );
+        assert_eq!(
+            attack_url("G0016").as_deref(),
+            Some("https://attack.mitre.org/groups/G0016/")
+        );
+        assert_eq!(
+            attack_url("S0002").as_deref(),
+            Some("https://attack.mitre.org/software/S0002/")
+        );
+        for bad in ["T1059", "G001", "G0016\"/><x", "S00x2", "", "g0016"] {
+            assert_eq!(attack_url(bad), None, "{bad}");
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! Everything except `/api/health` and the static assets needs HTTP basic auth; every
 //! response carries a Content-Security-Policy that allows only our own script and style.
 
+pub mod actors;
 pub mod api;
 pub mod auth;
 pub mod catalog;

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::{CAMPAIGN, Server, TUTORIAL, stored};
+use crate::{APT29, CAMPAIGN, Server, TUTORIAL, stored};
 
 fn server(tag: &str) -> (Server, Vec<huntbrief_store::StoredArticle>) {
     let articles: Vec<_> = (0..7)
@@ -142,6 +142,39 @@ fn indicator_and_technique_lookups() {
 }
 
 #[test]
+fn actors_are_counted_by_attack_id_with_roles() {
+    let articles = [
+        stored(1, "APT29 phishes diplomats", APT29),
+        stored(2, "APT29 again", APT29),
+        stored(3, "Loader campaign", CAMPAIGN),
+    ];
+    let server = Server::start("api-actors", &articles);
+    let all = server.get("/api/actors").json();
+    let rows = all["actors"].as_array().unwrap();
+    let apt = &rows[0];
+    assert_eq!(apt["key"], "G0016", "{all}");
+    assert_eq!(apt["kind"], "actor");
+    assert_eq!(apt["attack_url"], "https://attack.mitre.org/groups/G0016/");
+    assert_eq!(apt["count"], 2);
+    assert_eq!(apt["attributed_or_used"], 2);
+    assert_eq!(apt["last_seen"], "2026-11-03");
+    assert_eq!(
+        apt["briefings"],
+        serde_json::json!([articles[1].briefing.id, articles[0].briefing.id]),
+        "newest first"
+    );
+    let emotet = rows.iter().find(|r| r["key"] == "S0367").unwrap();
+    assert_eq!(
+        (&emotet["mentioned_only"], &emotet["attributed_or_used"]),
+        (&serde_json::json!(2), &serde_json::json!(0))
+    );
+    let tools = server.get("/api/actors?kind=TOOL").json();
+    let tools = tools["actors"].as_array().unwrap();
+    assert!(!tools.is_empty() && tools.iter().all(|r| r["kind"] == "tool"));
+    assert_eq!(server.get("/api/actors?kind=vendor").status, 400);
+}
+
+#[test]
 fn the_openapi_description_covers_every_route() {
     let (server, _) = server("api-openapi");
     let doc = server.get("/api/openapi.json").json();
@@ -154,6 +187,7 @@ fn the_openapi_description_covers_every_route() {
         "/api/briefings/{id}",
         "/api/iocs",
         "/api/techniques",
+        "/api/actors",
     ] {
         assert!(paths.iter().any(|p| *p == route), "{route} undocumented");
     }

@@ -27,6 +27,11 @@ pub const CAMPAIGN: &str = "The operators sent spearphishing emails with a malic
     /tr C:\\Users\\Public\\upd.exe for persistence. The loader beacons to 185.220.101.45 over HTTPS. \
     The attackers exploited CVE-2024-3400, a critical unauthenticated remote code execution flaw \
     rated CVSS 10.0 that CISA added to its Known Exploited Vulnerabilities catalog.";
+/// Names an attributed actor (APT29, G0016), a used tool (Mimikatz, S0002) and malware
+/// mentioned only for comparison (Emotet, S0367).
+pub const APT29: &str = "APT29 sent spearphishing emails with a malicious Word attachment to \
+    European diplomats. The operators ran Mimikatz to dump credentials. The loader is similar \
+    to Emotet.";
 pub const TUTORIAL: &str = "In this guide we walk through installing the JDK with Homebrew. Open Terminal and run brew install openjdk.";
 
 pub fn stored(n: i64, title: &str, text: &str) -> StoredArticle {
@@ -211,6 +216,8 @@ fn health_is_open_and_everything_else_needs_the_account() {
         "/taxii2/",
         "/taxii2/api1/collections/",
         "/techniques",
+        "/actors",
+        "/api/actors",
     ] {
         let r = server.request(path, None);
         assert_eq!(r.status, 401, "{path}");
