@@ -156,6 +156,7 @@ struct ContextFile {
     tracking: Vec<String>,
     actor_verbs: Vec<String>,
     comparison_before: Vec<String>,
+    comparison_fillers: Vec<String>,
     usage_before: Vec<String>,
     comparison_after: Vec<String>,
     detection: Vec<String>,
@@ -218,8 +219,9 @@ impl Context {
             stopwords: lower(&f.stopwords),
             malware: re(format!(r"(?i)\b(?:{})\b", alternation(&f.malware_nouns)))?,
             comparison_before: re(format!(
-                r"(?i)\b(?:{})\s*$",
-                alternation(&f.comparison_before)
+                r"(?i)\b(?:{})(?:\s+(?:{}))*\s*$",
+                alternation(&f.comparison_before),
+                alternation(&f.comparison_fillers)
             ))?,
             usage_before: re(format!(r"(?i)\b(?:{})\s*$", alternation(&f.usage_before)))?,
             comparison_after: re(format!(

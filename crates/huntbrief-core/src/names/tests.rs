@@ -147,6 +147,23 @@ fn names_in_comparisons_and_history_are_only_mentioned() {
 }
 
 #[test]
+fn comparison_cues_reach_past_adjectives() {
+    let f = found(
+        "The loader arrives by phishing, similar to earlier Emotet campaigns. \
+         Its leak site looks much like the now-defunct Hive ransomware portal. \
+         Like the notorious Conti gang, the operators deploy Cobalt Strike.",
+    );
+    for name in ["Emotet", "Hive ransomware", "Conti"] {
+        let e = role_of(&f.malware, name).unwrap_or_else(|| panic!("{name} missing: {f:?}"));
+        assert_eq!(e.role, NameRole::Mentioned, "{name}");
+    }
+    let cs = role_of(&f.tools, "Cobalt Strike")
+        .or_else(|| role_of(&f.malware, "Cobalt Strike"))
+        .expect("Cobalt Strike");
+    assert_eq!(cs.role, NameRole::Used);
+}
+
+#[test]
 fn tools_used_by_the_attacker_are_not_comparisons() {
     let f = found(
         "The operators used tools like Mimikatz and PsExec, and exfiltrated data with Rclone.",
