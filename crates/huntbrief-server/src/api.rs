@@ -191,15 +191,11 @@ async fn one(State(state): Shared, Path(id): Path<String>, Query(q): Query<OneQu
                 first_seen: e.first_seen,
                 changed_at: e.changed_at,
             };
-            let bundle = stix::files(&[item]).remove(&format!("{}.json", e.briefing.id));
-            match bundle {
-                Some(bytes) => (
-                    [(header::CONTENT_TYPE, "application/stix+json;version=2.1")],
-                    bytes,
-                )
-                    .into_response(),
-                None => (StatusCode::INTERNAL_SERVER_ERROR, "no STIX bundle").into_response(),
-            }
+            (
+                [(header::CONTENT_TYPE, "application/stix+json;version=2.1")],
+                stix::briefing_bundle(&item),
+            )
+                .into_response()
         }
         other => bad_request(format!("format must be json, md or stix, not {other:?}")),
     }

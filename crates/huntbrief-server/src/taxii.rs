@@ -67,15 +67,8 @@ impl Collections {
                 first_seen: e.first_seen,
                 changed_at: e.changed_at,
             };
-            let Some(bundle) = stix::files(&[item]).remove(&format!("{}.json", e.briefing.id))
-            else {
-                continue;
-            };
-            let Ok(bundle) = serde_json::from_slice::<Value>(&bundle) else {
-                continue;
-            };
-            for obj in bundle["objects"].as_array().into_iter().flatten() {
-                let Some(id) = obj["id"].as_str() else {
+            for obj in stix::objects(&item) {
+                let Some(id) = obj["id"].as_str().map(str::to_owned) else {
                     continue;
                 };
                 let version = obj["modified"]
@@ -84,24 +77,24 @@ impl Collections {
                     .map(str::to_owned)
                     // An object without timestamps is versioned by when it was added.
                     .unwrap_or_else(|| e.changed_at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
-                match index.get(id) {
+                match index.get(&id) {
                     Some(&i) => {
                         // Most serious briefing decides which collections show it.
                         floor_of[i] = floor_of[i].min(e.briefing.severity);
                         if version > objects[i].version {
                             objects[i].version = version;
-                            objects[i].json = obj.clone();
+                            objects[i].json = obj;
                         }
                     }
                     None => {
-                        index.insert(id.to_owned(), objects.len());
+                        index.insert(id.clone(), objects.len());
                         floor_of.push(e.briefing.severity);
                         objects.push(Object {
-                            id: id.to_owned(),
+                            id,
                             kind: obj["type"].as_str().unwrap_or("").to_owned(),
                             version,
                             date_added: e.changed_at,
-                            json: obj.clone(),
+                            json: obj,
                         });
                     }
                 }

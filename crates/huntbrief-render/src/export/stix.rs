@@ -352,16 +352,27 @@ fn bundle(name: &str, mut objects: Vec<Value>) -> Vec<u8> {
     out
 }
 
+/// The objects of one briefing's bundle, each once: what a TAXII server serves of it.
+pub fn objects(item: &Exported<'_>) -> Vec<Value> {
+    let mut objects = briefing_objects(item);
+    dedup(&mut objects);
+    objects
+}
+
+/// One briefing's bundle, as `{id}.json` of [`files`] holds it.
+pub fn briefing_bundle(item: &Exported<'_>) -> Vec<u8> {
+    bundle(
+        &format!("briefing:{}", item.briefing.id),
+        briefing_objects(item),
+    )
+}
+
 pub fn files(items: &[Exported<'_>]) -> Files {
     let mut files = Files::new();
     let mut everything = Vec::new();
     for item in items {
-        let objects = briefing_objects(item);
-        files.insert(
-            format!("{}.json", item.briefing.id),
-            bundle(&format!("briefing:{}", item.briefing.id), objects.clone()),
-        );
-        everything.extend(objects);
+        files.insert(format!("{}.json", item.briefing.id), briefing_bundle(item));
+        everything.extend(briefing_objects(item));
     }
     files.insert("bundle.json".into(), bundle("export", everything));
     files
