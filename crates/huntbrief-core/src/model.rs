@@ -472,6 +472,15 @@ impl Briefing {
     pub fn high_fidelity_iocs(&self) -> impl Iterator<Item = &Indicator> + Clone {
         self.iocs.iter().filter(|i| i.fidelity == Fidelity::High)
     }
+
+    /// The actors, malware or tools the briefing names.
+    pub fn names(&self, kind: crate::names::EntryKind) -> &[NamedEntity] {
+        match kind {
+            crate::names::EntryKind::Actor => &self.actors,
+            crate::names::EntryKind::Malware => &self.malware,
+            crate::names::EntryKind::Tool => &self.tools,
+        }
+    }
 }
 
 #[cfg(test)]

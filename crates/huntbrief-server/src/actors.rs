@@ -13,9 +13,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use huntbrief_core::Briefing;
+use huntbrief_core::names::EntryKind;
 
 use crate::AppState;
-use crate::catalog::{Catalog, EntityCount, EntityKind, entity_key};
+use crate::catalog::{Catalog, EntityCount, entity_key};
 use crate::dashboard::{badge, page};
 use crate::html::{attack_url, query_value, text};
 
@@ -28,11 +29,11 @@ pub fn routes() -> Router<Arc<AppState>> {
 }
 
 /// Section heading and element id per kind.
-fn heading(kind: EntityKind) -> (&'static str, &'static str) {
+fn heading(kind: EntryKind) -> (&'static str, &'static str) {
     match kind {
-        EntityKind::Actor => ("Threat actors", "actors"),
-        EntityKind::Malware => ("Malware", "malware"),
-        EntityKind::Tool => ("Tools", "tools"),
+        EntryKind::Actor => ("Threat actors", "actors"),
+        EntryKind::Malware => ("Malware", "malware"),
+        EntryKind::Tool => ("Tools", "tools"),
     }
 }
 
@@ -64,7 +65,7 @@ async fn list(State(state): Shared) -> Response {
          most often attributed or used first.</p>",
         catalog.entities().len()
     );
-    for kind in EntityKind::ALL {
+    for kind in EntryKind::ALL {
         let (title, id) = heading(kind);
         let _ = write!(
             body,
@@ -138,8 +139,8 @@ async fn one(State(state): Shared, Path(key): Path<String>) -> Response {
     for i in c.briefings() {
         let e = &catalog.entries()[i];
         let b = &e.briefing;
-        for kind in EntityKind::ALL {
-            for x in kind.list(b).iter().filter(|x| entity_key(x) == c.key) {
+        for kind in EntryKind::ALL {
+            for x in b.names(kind).iter().filter(|x| entity_key(x) == c.key) {
                 let _ = write!(
                     body,
                     "<tr class=\"role-{role}\"><td>{}</td><td>{}</td><td><a href=\"/briefings/{}\">{}</a></td>\
@@ -162,9 +163,9 @@ async fn one(State(state): Shared, Path(key): Path<String>) -> Response {
 /// page; empty when it names none.
 pub fn named_line(b: &Briefing) -> String {
     let mut parts = Vec::new();
-    for kind in EntityKind::ALL {
-        let links: Vec<String> = kind
-            .list(b)
+    for kind in EntryKind::ALL {
+        let links: Vec<String> = b
+            .names(kind)
             .iter()
             .filter(|x| !entity_key(x).is_empty())
             .map(|x| {

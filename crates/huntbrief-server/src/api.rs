@@ -10,13 +10,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{Duration, NaiveDate, Utc};
+use huntbrief_core::names::EntryKind;
 use huntbrief_core::{Fidelity, Kind, Severity};
 use huntbrief_render::export::{Exported, stix};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::catalog::{EntityKind, Entry, Filter, ioc_key};
+use crate::catalog::{Entry, Filter, ioc_key};
 use crate::html::attack_url;
 
 pub const OPENAPI: &str = include_str!("../assets/openapi.json");
@@ -287,7 +288,7 @@ struct ActorQuery {
 
 /// Actors, malware and tools the briefings name (of one kind when given), most often
 /// attributed or used first.
-pub fn actor_counts(state: &AppState, kind: Option<EntityKind>) -> Value {
+pub fn actor_counts(state: &AppState, kind: Option<EntryKind>) -> Value {
     let snapshot = state.snapshot();
     let catalog = &snapshot.catalog;
     let rows: Vec<Value> = catalog
@@ -321,7 +322,7 @@ pub fn actor_counts(state: &AppState, kind: Option<EntityKind>) -> Value {
 async fn actors(State(state): Shared, Query(q): Query<ActorQuery>) -> Response {
     match given(&q.kind) {
         None => axum::Json(actor_counts(&state, None)).into_response(),
-        Some(k) => match EntityKind::parse(k) {
+        Some(k) => match EntryKind::parse(&k.to_ascii_lowercase()) {
             Some(kind) => axum::Json(actor_counts(&state, Some(kind))).into_response(),
             None => bad_request("kind must be actor, malware or tool"),
         },

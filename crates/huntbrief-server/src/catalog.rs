@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use huntbrief_core::names::EntryKind;
 use huntbrief_core::{Briefing, Kind, NameRole, NamedEntity, Severity};
 use huntbrief_store::StoredArticle;
 
@@ -47,48 +48,13 @@ pub struct TechniqueCount {
     pub briefings: Vec<usize>,
 }
 
-/// Which list of a briefing an entity comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum EntityKind {
-    Actor,
-    Malware,
-    Tool,
-}
-
-impl EntityKind {
-    pub const ALL: [EntityKind; 3] = [Self::Actor, Self::Malware, Self::Tool];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Actor => "actor",
-            Self::Malware => "malware",
-            Self::Tool => "tool",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
-    }
-
-    /// The briefing's list of this kind.
-    pub fn list(self, b: &Briefing) -> &[NamedEntity] {
-        match self {
-            Self::Actor => &b.actors,
-            Self::Malware => &b.malware,
-            Self::Tool => &b.tools,
-        }
-    }
-}
-
 /// An actor, malware family or tool with the briefings that name it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntityCount {
     /// See [`entity_key`].
     pub key: String,
     /// As the newest briefing has it.
-    pub kind: EntityKind,
+    pub kind: EntryKind,
     pub name: String,
     pub attack_id: Option<String>,
     /// Every alias any briefing gives, first seen first.
@@ -309,8 +275,8 @@ fn entities(entries: &[Entry]) -> (Vec<EntityCount>, HashMap<String, usize>) {
     let mut all: Vec<EntityCount> = Vec::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
     for (i, e) in entries.iter().enumerate() {
-        for kind in EntityKind::ALL {
-            for x in kind.list(&e.briefing) {
+        for kind in EntryKind::ALL {
+            for x in e.briefing.names(kind) {
                 let key = entity_key(x);
                 if key.is_empty() {
                     continue;
@@ -537,7 +503,7 @@ pub(crate) mod tests {
 
         let apt29 = c.entity("g0016").expect("APT29 by its ID, any case");
         assert_eq!(apt29.key, "G0016");
-        assert_eq!(apt29.kind, EntityKind::Actor);
+        assert_eq!(apt29.kind, EntryKind::Actor);
         assert_eq!(apt29.name, "APT29");
         assert!(apt29.aliases.iter().any(|a| a == "Cozy Bear"));
         assert!(!apt29.aliases.iter().any(|a| a == "APT29"));
@@ -546,14 +512,14 @@ pub(crate) mod tests {
         assert_eq!(c.entities()[0].key, "G0016", "the most attributed first");
 
         let emotet = c.entities().iter().find(|e| e.name == "Emotet").unwrap();
-        assert_eq!(emotet.kind, EntityKind::Malware);
+        assert_eq!(emotet.kind, EntryKind::Malware);
         assert_eq!(emotet.named, [cozy], "used in the newer one");
         assert_eq!(emotet.mentioned, [apt], "only compared with in the older");
         assert_eq!(emotet.briefings(), [cozy, apt]);
         assert_eq!(emotet.newest(), cozy);
 
         let mimikatz = c.entity("S0002").unwrap();
-        assert_eq!(mimikatz.kind, EntityKind::Tool);
+        assert_eq!(mimikatz.kind, EntryKind::Tool);
         assert_eq!(mimikatz.named, [apt]);
 
         let new = c
@@ -596,13 +562,11 @@ pub(crate) mod tests {
             (twice.named.as_slice(), twice.mentioned.as_slice()),
             (&[0][..], &[][..])
         );
-        assert_eq!(twice.kind, EntityKind::Malware, "the first list it is in");
+        assert_eq!(twice.kind, EntryKind::Malware, "the first list it is in");
         assert_eq!(twice.aliases, ["Alias"]);
         let shady = c.entity("shady").unwrap();
         assert_eq!((shady.named.len(), shady.mentioned.len()), (0, 1));
         assert_eq!(c.entities()[0].key, "S0001");
-        assert_eq!(EntityKind::parse(" Tool"), Some(EntityKind::Tool));
-        assert_eq!(EntityKind::parse("vendor"), None);
     }
 
     #[test]

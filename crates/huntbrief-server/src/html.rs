@@ -27,16 +27,7 @@ pub fn query_value(s: &str) -> String {
 }
 
 /// The ATT&CK page of a group (`G####`) or software (`S####`) ID; none for anything else.
-pub fn attack_url(id: &str) -> Option<String> {
-    let section = match id.as_bytes().first() {
-        Some(b'G') => "groups",
-        Some(b'S') => "software",
-        _ => return None,
-    };
-    let digits = &id[1..];
-    (digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| format!("https://attack.mitre.org/{section}/{id}/"))
-}
+pub use huntbrief_core::names::table::attack_page as attack_url;
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,8 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
+    pub const ALL: [EntryKind; 3] = [Self::Actor, Self::Malware, Self::Tool];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Actor => "actor",
@@ -67,6 +69,18 @@ pub fn is_attack_name_id(id: &str, software: bool) -> bool {
     b.len() == 5
         && b[0] == if software { b'S' } else { b'G' }
         && b[1..].iter().all(u8::is_ascii_digit)
+}
+
+/// The ATT&CK page of a group (`G####`) or software (`S####`) ID; none for anything else.
+pub fn attack_page(id: &str) -> Option<String> {
+    let section = if is_attack_name_id(id, false) {
+        "groups"
+    } else if is_attack_name_id(id, true) {
+        "software"
+    } else {
+        return None;
+    };
+    Some(format!("https://attack.mitre.org/{section}/{id}/"))
 }
 
 impl NameTable {

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use huntbrief_core::attack::table::{ATTRIBUTION, Table};
 use huntbrief_core::kb::EMBEDDED;
+use huntbrief_core::names::table::attack_page;
 use huntbrief_core::{Backend, Briefing, Fidelity, IocType, Kind, NameRole, NamedEntity};
 use serde_json::{Value, json};
 
@@ -285,15 +286,11 @@ fn entity_object(kind: &str, e: &NamedEntity) -> Value {
         o["aliases"] = json!(aliases);
     }
     if let Some(id) = &e.attack_id {
-        let folder = if id.starts_with('G') {
-            "groups"
-        } else {
-            "software"
-        };
-        o["external_references"] = json!([{
-            "source_name": "mitre-attack", "external_id": id,
-            "url": format!("https://attack.mitre.org/{folder}/{id}/"),
-        }]);
+        let mut reference = json!({"source_name": "mitre-attack", "external_id": id});
+        if let Some(url) = attack_page(id) {
+            reference["url"] = Value::String(url);
+        }
+        o["external_references"] = json!([reference]);
         o["object_marking_refs"] = json!([TLP_CLEAR, mitre_marking_id()]);
     } else {
         o["object_marking_refs"] = json!([TLP_CLEAR]);
@@ -361,18 +358,24 @@ pub fn objects(item: &Exported<'_>) -> Vec<Value> {
 
 /// One briefing's bundle, as `{id}.json` of [`files`] holds it.
 pub fn briefing_bundle(item: &Exported<'_>) -> Vec<u8> {
-    bundle(
-        &format!("briefing:{}", item.briefing.id),
-        briefing_objects(item),
-    )
+    bundle_of(item, briefing_objects(item))
+}
+
+fn bundle_of(item: &Exported<'_>, objects: Vec<Value>) -> Vec<u8> {
+    bundle(&format!("briefing:{}", item.briefing.id), objects)
 }
 
 pub fn files(items: &[Exported<'_>]) -> Files {
     let mut files = Files::new();
     let mut everything = Vec::new();
     for item in items {
-        files.insert(format!("{}.json", item.briefing.id), briefing_bundle(item));
-        everything.extend(briefing_objects(item));
+        // Built once: the briefing's own bundle and the export-wide one both hold them.
+        let objects = briefing_objects(item);
+        files.insert(
+            format!("{}.json", item.briefing.id),
+            bundle_of(item, objects.clone()),
+        );
+        everything.extend(objects);
     }
     files.insert("bundle.json".into(), bundle("export", everything));
     files
