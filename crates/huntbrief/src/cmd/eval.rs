@@ -24,6 +24,8 @@ pub enum Command {
     Attack(AttackArgs),
     /// Score actor naming: is the report's ATT&CK group found and mapped to its G-ID?
     Actors(ActorsArgs),
+    /// Grade severity and kind against a labelled set (in-band rate, misses with reasons).
+    Severity(super::eval_severity::SeverityArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -68,6 +70,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     match args.command {
         Command::Attack(a) => attack(a),
         Command::Actors(a) => actors(a),
+        Command::Severity(a) => super::eval_severity::severity(a),
     }
 }
 

@@ -1,6 +1,7 @@
 pub mod analyze;
 pub mod attack;
 pub mod eval;
+pub mod eval_severity;
 pub mod export;
 pub mod feeds;
 pub mod hunts;
