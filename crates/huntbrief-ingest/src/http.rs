@@ -1,6 +1,6 @@
 //! The HTTP client policy every source and page fetch goes through: bounded time, size,
-//! redirects and concurrency, polite per host, conditional GET, and retries that honour
-//! `Retry-After`.
+//! redirects and concurrency, polite per host, conditional GET, retries that honour
+//! `Retry-After`, and the outbound policy ([`crate::outbound`]) on every hop.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Once};
@@ -8,11 +8,14 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{
-    CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
+    CONTENT_TYPE, ETAG, HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
+    RETRY_AFTER,
 };
 use thiserror::Error;
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, sleep, sleep_until};
+
+use crate::outbound::{Guard, Outbound, Refusal, Resolver};
 
 /// Limits of the client. The defaults suit a pipeline polling ~30 sources.
 #[derive(Debug, Clone)]
@@ -33,6 +36,8 @@ pub struct Policy {
     /// Minimum gap between two requests to the same host.
     pub politeness: Duration,
     pub user_agent: String,
+    /// Non-public destinations that may be fetched (configured sources, allowed hosts).
+    pub outbound: Outbound,
 }
 
 impl Default for Policy {
@@ -51,6 +56,7 @@ impl Default for Policy {
                 "huntbrief/{} (+https://github.com/huntbrief/huntbrief; security briefing bot)",
                 env!("CARGO_PKG_VERSION")
             ),
+            outbound: Outbound::default(),
         }
     }
 }
@@ -69,6 +75,9 @@ pub enum FetchError {
     Timeout,
     #[error("too many redirects")]
     Redirects,
+    /// The outbound policy refused the destination (a private address, a non-HTTP scheme).
+    #[error("refused: {0}")]
+    Refused(String),
     #[error("network error: {0}")]
     Network(String),
 }
@@ -117,6 +126,7 @@ struct HostGate {
 pub struct Fetcher {
     client: reqwest::Client,
     policy: Policy,
+    guard: Arc<Guard>,
     slots: Semaphore,
     hosts: Mutex<HashMap<String, Arc<HostGate>>>,
 }
@@ -125,11 +135,16 @@ static CRYPTO: Once = Once::new();
 
 impl Fetcher {
     pub fn new(policy: Policy) -> Result<Self, FetchError> {
+        let guard = Guard::new(policy.outbound.clone());
+        // Redirects are followed by hand so that each hop's URL is checked first.
         let client = client_builder(&policy)
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Resolver(guard.clone()))
             .build()
             .map_err(|e| FetchError::Network(e.to_string()))?;
         Ok(Self {
             client,
+            guard,
             slots: Semaphore::new(policy.concurrency.max(1)),
             policy,
             hosts: Mutex::new(HashMap::new()),
@@ -154,7 +169,7 @@ impl Fetcher {
         let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
         let mut attempt = 0;
         loop {
-            let result = self.attempt(&host, url, conditional, max_bytes).await;
+            let result = self.attempt(&host, &parsed, conditional, max_bytes).await;
             let wait = match &result {
                 Err(Attempt::Retry(wait)) if attempt < self.policy.retries => {
                     wait.unwrap_or(self.policy.backoff * 2u32.pow(attempt))
@@ -173,7 +188,7 @@ impl Fetcher {
     async fn attempt(
         &self,
         host: &str,
-        url: &str,
+        url: &url::Url,
         conditional: Conditional<'_>,
         max_bytes: usize,
     ) -> Result<Fetched, Attempt> {
@@ -186,15 +201,7 @@ impl Fetcher {
             *next = Instant::now() + self.policy.politeness;
         }
         let _slot = self.slots.acquire().await.map_err(|_| Attempt::closed())?;
-
-        let mut request = self.client.get(url);
-        if let Some(etag) = conditional.etag {
-            request = request.header(IF_NONE_MATCH, etag);
-        }
-        if let Some(lm) = conditional.last_modified {
-            request = request.header(IF_MODIFIED_SINCE, lm);
-        }
-        let mut response = request.send().await.map_err(Attempt::from_reqwest)?;
+        let mut response = self.follow(url, conditional).await?;
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
@@ -245,6 +252,49 @@ impl Fetcher {
         }))
     }
 
+    /// Sends the GET and follows redirects, checking every hop's URL against the
+    /// outbound policy before it is requested.
+    async fn follow(
+        &self,
+        url: &url::Url,
+        conditional: Conditional<'_>,
+    ) -> Result<reqwest::Response, Attempt> {
+        let mut url = url.clone();
+        for hop in 0..=self.policy.max_redirects {
+            if let Err(Refusal(why)) = self.guard.check(&url).await {
+                let why = if hop == 0 {
+                    why
+                } else {
+                    format!("redirect to {url}: {why}")
+                };
+                return Err(Attempt::Fail(FetchError::Refused(why)));
+            }
+            let mut request = self.client.get(url.clone());
+            if let Some(etag) = conditional.etag {
+                request = request.header(IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = conditional.last_modified {
+                request = request.header(IF_MODIFIED_SINCE, lm);
+            }
+            let response = request.send().await.map_err(Attempt::from_reqwest)?;
+            if !response.status().is_redirection() || response.status() == StatusCode::NOT_MODIFIED
+            {
+                return Ok(response);
+            }
+            let next = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| url.join(l.trim()).ok());
+            match next {
+                Some(next) => url = next,
+                // A 3xx without a usable Location is an answer like any other status.
+                None => return Ok(response),
+            }
+        }
+        Err(Attempt::Fail(FetchError::Redirects))
+    }
+
     fn gate(&self, host: &str) -> Arc<HostGate> {
         let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
         hosts
@@ -285,7 +335,9 @@ impl Attempt {
     }
 
     fn from_reqwest(e: reqwest::Error) -> Self {
-        if e.is_timeout() {
+        if let Some(refusal) = find_refusal(&e) {
+            Self::Fail(FetchError::Refused(refusal.0.clone()))
+        } else if e.is_timeout() {
             Self::Fail(FetchError::Timeout)
         } else if e.is_redirect() {
             Self::Fail(FetchError::Redirects)
@@ -303,6 +355,18 @@ impl Attempt {
             Self::Retry(None) => FetchError::Network("server unavailable after retries".into()),
         }
     }
+}
+
+/// The resolver's refusal, somewhere down the error chain.
+fn find_refusal<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a Refusal> {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if let Some(r) = err.downcast_ref::<Refusal>() {
+            return Some(r);
+        }
+        next = err.source();
+    }
+    None
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

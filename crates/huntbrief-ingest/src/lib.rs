@@ -7,4 +7,5 @@ pub mod extract;
 pub mod feed;
 pub mod http;
 pub mod opml;
+pub mod outbound;
 pub mod sources;

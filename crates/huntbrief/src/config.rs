@@ -188,6 +188,10 @@ pub struct HttpConfig {
     pub retries: Option<u32>,
     pub max_retry_wait_secs: Option<u64>,
     pub user_agent: Option<String>,
+    /// Hosts (names or IP literals) that may be fetched although they are not public
+    /// addresses, e.g. an intranet wiki that feeds link to. Configured sources always may.
+    #[serde(default)]
+    pub allow_hosts: Vec<String>,
 }
 
 impl Config {
@@ -269,9 +273,18 @@ impl Config {
             .collect()
     }
 
+    /// The client policy; the outbound allowances hold the configured feeds and
+    /// `[http] allow_hosts` (sources added to the database are added by the caller).
     pub fn policy(&self) -> Policy {
         let h = &self.http;
         let d = Policy::default();
+        let mut outbound = d.outbound.clone();
+        for host in &h.allow_hosts {
+            outbound.allow_host(host);
+        }
+        for f in &self.feed {
+            outbound.allow_source(&f.url);
+        }
         Policy {
             timeout: h.timeout_secs.map_or(d.timeout, Duration::from_secs),
             concurrency: h.concurrency.unwrap_or(d.concurrency),
@@ -282,6 +295,7 @@ impl Config {
                 .max_retry_wait_secs
                 .map_or(d.max_retry_wait, Duration::from_secs),
             user_agent: h.user_agent.clone().unwrap_or(d.user_agent.clone()),
+            outbound,
             ..d
         }
     }

@@ -39,6 +39,7 @@ async fn serve() -> (String, Arc<Counters>) {
             "/loop",
             get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop")]) }),
         )
+        .route("/redirect", get(redirect))
         .route("/huge", get(huge))
         .route("/slow", get(slow))
         .route("/gzip", get(gzip))
@@ -80,6 +81,12 @@ async fn flaky(State(c): State<Arc<Counters>>) -> Response {
     }
 }
 
+/// A 302 to whatever URL the query string holds.
+async fn redirect(uri: axum::http::Uri) -> Response {
+    let to = uri.query().unwrap_or_default().to_owned();
+    (StatusCode::FOUND, [(header::LOCATION, to)]).into_response()
+}
+
 async fn huge() -> Response {
     // An endless body, without Content-Length: only the streamed cap stops it.
     let chunk = vec![b'a'; 64 * 1024];
@@ -112,14 +119,17 @@ async fn busy(State(c): State<Arc<Counters>>) -> &'static str {
     "done"
 }
 
-fn fast_policy() -> Policy {
-    Policy {
+/// A quick policy with `base` (the local test server) configured as a source.
+fn fast_policy(base: &str) -> Policy {
+    let mut policy = Policy {
         timeout: Duration::from_secs(2),
         backoff: Duration::from_millis(10),
         max_retry_wait: Duration::from_secs(5),
         politeness: Duration::ZERO,
         ..Policy::default()
-    }
+    };
+    policy.outbound.allow_source(base);
+    policy
 }
 
 fn body(f: Fetched) -> Vec<u8> {
@@ -132,7 +142,7 @@ fn body(f: Fetched) -> Vec<u8> {
 #[tokio::test]
 async fn conditional_get_gets_304_with_the_etag() {
     let (base, _) = serve().await;
-    let f = Fetcher::new(fast_policy()).unwrap();
+    let f = Fetcher::new(fast_policy(&base)).unwrap();
     let url = format!("{base}/feed");
     let Fetched::Page(page) = f.get(&url, Conditional::default(), 1024).await.unwrap() else {
         panic!("first fetch has a body")
@@ -155,7 +165,7 @@ async fn conditional_get_gets_304_with_the_etag() {
 #[tokio::test]
 async fn retries_429_after_the_servers_wait() {
     let (base, counters) = serve().await;
-    let f = Fetcher::new(fast_policy()).unwrap();
+    let f = Fetcher::new(fast_policy(&base)).unwrap();
     let got = f
         .get(&format!("{base}/flaky"), Conditional::default(), 1024)
         .await
@@ -167,7 +177,7 @@ async fn retries_429_after_the_servers_wait() {
 #[tokio::test]
 async fn a_long_retry_after_is_reported_not_waited_for() {
     let (base, _) = serve().await;
-    let f = Fetcher::new(fast_policy()).unwrap();
+    let f = Fetcher::new(fast_policy(&base)).unwrap();
     let err = f
         .get(&format!("{base}/limited"), Conditional::default(), 1024)
         .await
@@ -178,7 +188,7 @@ async fn a_long_retry_after_is_reported_not_waited_for() {
 #[tokio::test]
 async fn errors_are_typed() {
     let (base, _) = serve().await;
-    let f = Fetcher::new(fast_policy()).unwrap();
+    let f = Fetcher::new(fast_policy(&base)).unwrap();
     let get = |path: &str| f.get_owned(format!("{base}{path}"));
     assert!(matches!(get("/gone").await, Err(FetchError::Status(404))));
     assert!(matches!(get("/loop").await, Err(FetchError::Redirects)));
@@ -189,9 +199,19 @@ async fn errors_are_typed() {
             .await,
         Err(FetchError::BadUrl(_))
     ));
-    // Nothing listens on port 9 of loopback.
+    // Port 9 of loopback is no configured source: refused before any connection.
     assert!(matches!(
         f.get("http://127.0.0.1:9/", Conditional::default(), 10)
+            .await,
+        Err(FetchError::Refused(_))
+    ));
+    // Allowed, nothing listens there.
+    let mut policy = fast_policy(&base);
+    policy.outbound.allow_source("http://127.0.0.1:9/");
+    let allowed = Fetcher::new(policy).unwrap();
+    assert!(matches!(
+        allowed
+            .get("http://127.0.0.1:9/", Conditional::default(), 10)
             .await,
         Err(FetchError::Network(_))
     ));
@@ -200,7 +220,7 @@ async fn errors_are_typed() {
 #[tokio::test]
 async fn gzip_bodies_are_decompressed() {
     let (base, _) = serve().await;
-    let f = Fetcher::new(fast_policy()).unwrap();
+    let f = Fetcher::new(fast_policy(&base)).unwrap();
     assert_eq!(
         body(
             f.get(&format!("{base}/gzip"), Conditional::default(), 1024)
@@ -217,7 +237,7 @@ async fn per_host_concurrency_is_bounded() {
     let f = Arc::new(
         Fetcher::new(Policy {
             per_host: 2,
-            ..fast_policy()
+            ..fast_policy(&base)
         })
         .unwrap(),
     );
@@ -245,4 +265,48 @@ impl GetOwned for Fetcher {
     async fn get_owned(&self, url: String) -> Result<Fetched, FetchError> {
         self.get(&url, Conditional::default(), 1024 * 1024).await
     }
+}
+
+#[tokio::test]
+async fn redirects_to_unconfigured_local_ports_are_refused_and_say_so() {
+    let (base, _) = serve().await;
+    let (internal, _) = serve().await;
+    let f = Fetcher::new(fast_policy(&base)).unwrap();
+    // Direct, and through a redirect of the configured server.
+    let direct = f.get_owned(format!("{internal}/feed")).await.unwrap_err();
+    assert!(
+        matches!(&direct, FetchError::Refused(why) if why.contains("127.0.0.1")),
+        "{direct}"
+    );
+    for target in [
+        format!("{internal}/feed"),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        "http://[::1]/".to_owned(),
+        "file:///etc/passwd".to_owned(),
+    ] {
+        let err = f
+            .get_owned(format!("{base}/redirect?{target}"))
+            .await
+            .unwrap_err();
+        let FetchError::Refused(why) = &err else {
+            panic!("{target}: {err}")
+        };
+        assert!(why.starts_with("redirect to "), "{why}");
+        assert!(err.to_string().starts_with("refused: "), "{err}");
+    }
+    // A redirect within the configured origin is followed.
+    let same = f.get_owned(format!("{base}/redirect?/feed")).await.unwrap();
+    assert_eq!(body(same), b"<rss/>");
+}
+
+#[tokio::test]
+async fn allowed_hosts_may_be_private() {
+    let (base, _) = serve().await;
+    let mut policy = fast_policy("https://feeds.example/");
+    policy.outbound.allow_host("127.0.0.1");
+    let f = Fetcher::new(policy).unwrap();
+    assert_eq!(
+        body(f.get_owned(format!("{base}/feed")).await.unwrap()),
+        b"<rss/>"
+    );
 }

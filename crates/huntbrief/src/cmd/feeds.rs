@@ -151,7 +151,10 @@ fn test(url: &str, adapter: &str) -> Result<ExitCode> {
         .enable_all()
         .build()?;
     let polled = runtime.block_on(async {
-        let fetcher = Fetcher::new(Default::default())?;
+        // The URL given on the command line is the user's own choice of destination.
+        let mut policy = huntbrief_ingest::http::Policy::default();
+        policy.outbound.allow_source(&source.url);
+        let fetcher = Fetcher::new(policy)?;
         let today = chrono::Utc::now().date_naive();
         anyhow::Ok(
             sources::poll(

@@ -69,7 +69,10 @@ fn download(url: &str) -> Result<Vec<u8>> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let fetcher = Fetcher::new(Default::default())?;
+        // The catalogue URL is built in or given by the user: theirs to choose.
+        let mut policy = huntbrief_ingest::http::Policy::default();
+        policy.outbound.allow_source(url);
+        let fetcher = Fetcher::new(policy)?;
         match fetcher.get(url, Conditional::default(), 64 << 20).await? {
             Fetched::Page(page) => Ok(page.body),
             Fetched::NotModified => bail!("{url} answered 304 to an unconditional request"),

@@ -98,6 +98,21 @@ impl State {
         })
     }
 
+    /// The client policy, with every enabled source in the database (configured, built
+    /// in or added with `feeds add`) allowed as a destination.
+    pub fn fetch_policy(&self) -> Result<huntbrief_ingest::http::Policy> {
+        let mut policy = self.config.policy();
+        let sources = self
+            .store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .sources()?;
+        for s in sources.iter().filter(|s| s.enabled) {
+            policy.outbound.allow_source(&s.spec.url);
+        }
+        Ok(policy)
+    }
+
     /// The knowledge base with the stored KEV catalogue.
     pub fn knowledge_base(&self, common: &Common) -> Result<KnowledgeBase> {
         let mut kb = crate::kb::load(common.data.as_deref())?;
@@ -111,7 +126,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let state = State::open(&args.common)?;
     let kb = state.knowledge_base(&args.common)?;
     runtime()?.block_on(async {
-        let fetcher = Fetcher::new(state.config.policy())?;
+        let fetcher = Fetcher::new(state.fetch_policy()?)?;
         pass(&state, &fetcher, &kb, &args).await
     })
 }
@@ -120,7 +135,7 @@ pub fn watch(args: WatchArgs) -> Result<ExitCode> {
     let state = State::open(&args.run.common)?;
     let kb = state.knowledge_base(&args.run.common)?;
     runtime()?.block_on(async {
-        let fetcher = Fetcher::new(state.config.policy())?;
+        let fetcher = Fetcher::new(state.fetch_policy()?)?;
         // Listen from the start: a signal that arrives between two selects is kept.
         let mut stop = Shutdown::listen()?;
         loop {

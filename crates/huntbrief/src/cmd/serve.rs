@@ -61,7 +61,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let _ = rx.await;
         }));
         if args.watch {
-            let fetcher = Fetcher::new(state.config.policy())?;
+            let fetcher = Fetcher::new(state.fetch_policy()?)?;
             loop {
                 tokio::select! {
                     result = pass(&state, &fetcher, &kb, &args.run) => {
