@@ -56,6 +56,7 @@ pub fn analyze(article: &Article, kb: &KnowledgeBase) -> Briefing {
         title: &title,
         text: &text,
         kind: &classified,
+        published: article.published,
         iocs: &iocs,
         techniques: &techniques,
         hunts: &hunts,

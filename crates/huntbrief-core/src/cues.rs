@@ -12,13 +12,35 @@ pub struct Cues {
     sensitive: Option<Regex>,
 }
 
-/// Words that, earlier in the same clause, deny or hedge what a cue asserts.
-static NEGATION: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+/// Words that, earlier in the same clause, deny what a cue asserts. ASCII word
+/// boundaries (`(?-u:\b)`): the words are ASCII, and Unicode boundaries cost a lot.
+static DENIAL: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:no|not|never|without|neither|nor|none|unaware|cannot|could|may|might|would|if|unless|potential(?:ly)?|possibl[ey]|hypothetical(?:ly)?|theoretical(?:ly)?|rather than)\b|n['’]t\b",
+        r"(?i)(?-u:\b)(?:no|not|never|without|neither|nor|none|unaware|cannot|rather than)(?-u:\b)|n['’]t(?-u:\b)",
     )
-    .expect("the negation pattern is valid")
+    .expect("the denial pattern is valid")
 });
+
+/// Words that, earlier in the same clause, hedge what a cue asserts: "could be exploited".
+static HEDGE: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:could|may|might|would|if|unless|potential(?:ly)?|possibl[ey]|hypothetical(?:ly)?|theoretical(?:ly)?)(?-u:\b)",
+    )
+    .expect("the hedge pattern is valid")
+});
+
+/// What, earlier in a cue's clause, takes its assertion back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Negation {
+    /// Nothing: the cue counts wherever it stands.
+    None,
+    /// Denials only ("no", "not", "without"): for what a flaw *is* ("could be exploited
+    /// without authentication" still describes an unauthenticated flaw).
+    Denial,
+    /// Denials and hedges ("could", "may", "potentially"): for what *happened*.
+    Hedge,
+}
 
 /// How far back in its sentence a negation can reach.
 const NEGATION_REACH: usize = 90;
@@ -38,7 +60,7 @@ impl Cues {
                 .map(|p| format!("(?:{p})"))
                 .collect::<Vec<_>>()
                 .join("|");
-            Regex::new(&format!(r"{flags}\b(?:{alternation})\b"))
+            Regex::new(&format!(r"{flags}(?-u:\b)(?:{alternation})(?-u:\b)"))
                 .map(Some)
                 .map_err(|e| e.to_string())
         };
@@ -61,15 +83,23 @@ impl Cues {
 
     /// The first match not denied or hedged in its clause.
     pub fn find_affirmed(&self, text: &str) -> Option<Range<usize>> {
+        self.find_unless(text, Negation::Hedge)
+    }
+
+    /// The first match that `negation` does not take back.
+    pub fn find_unless(&self, text: &str, negation: Negation) -> Option<Range<usize>> {
         self.find_all(text)
             .into_iter()
-            .find(|m| !is_negated(text, m.start))
+            .find(|m| !negated_by(text, m.start, negation))
     }
 }
 
 /// Whether the clause before `at` (back to the sentence start, at most
-/// `NEGATION_REACH` bytes) holds a negation or hedge.
-pub fn is_negated(text: &str, at: usize) -> bool {
+/// `NEGATION_REACH` bytes) holds a word of `negation`'s kind.
+pub fn negated_by(text: &str, at: usize, negation: Negation) -> bool {
+    if negation == Negation::None {
+        return false;
+    }
     let mut from = at.saturating_sub(NEGATION_REACH);
     while !text.is_char_boundary(from) {
         from += 1;
@@ -78,7 +108,8 @@ pub fn is_negated(text: &str, at: usize) -> bool {
     let clause_start = before
         .rfind(['.', '!', '?', ';', '\n'])
         .map_or(0, |i| i + 1);
-    NEGATION.is_match(&before[clause_start..])
+    let clause = &before[clause_start..];
+    DENIAL.is_match(clause) || (negation == Negation::Hedge && HEDGE.is_match(clause))
 }
 
 #[cfg(test)]
@@ -127,6 +158,34 @@ mod tests {
             c.find_affirmed("CISA says the flaw is exploited in the wild.")
                 .is_some()
         );
+    }
+
+    #[test]
+    fn denial_only_cues_survive_hedges() {
+        let c = cues(&["without authentication"], &[]);
+        let text = "A bug that could be exploited without authentication.";
+        assert!(c.find_unless(text, Negation::Denial).is_some());
+        assert!(c.find_unless(text, Negation::Hedge).is_none());
+        assert!(
+            c.find_unless(
+                "It is not reachable without authentication.",
+                Negation::Denial
+            )
+            .is_none()
+        );
+        assert!(
+            c.find_unless(
+                "It is not reachable without authentication.",
+                Negation::None
+            )
+            .is_some()
+        );
+    }
+
+    #[test]
+    fn ascii_boundaries_still_split_at_non_ascii_text() {
+        let c = cues(&["wiper"], &[]);
+        assert_eq!(c.find_all("«wiper» — wiperx é wiper’s").len(), 2);
     }
 
     #[test]

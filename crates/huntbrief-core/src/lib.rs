@@ -5,6 +5,7 @@ pub mod attack;
 pub mod boilerplate;
 pub mod briefing;
 pub mod cues;
+pub mod cvss;
 pub mod grading;
 pub mod hunts;
 pub mod identity;

@@ -1,57 +1,91 @@
-//! Severity from explicit, documented factors (`data/severity.toml`): each factor that
-//! applies adds its points and a reason sentence quoting its evidence; the total maps to
-//! CRIT / HIGH / MED / LOW. Non-threat kinds stay LOW unless they report real activity.
+//! Severity from explicit, documented factors (`data/severity.toml`), after the rubric
+//! (what the article reports decides the band): each factor found in the title or the body
+//! adds its points and a reason quoting its evidence; the total maps to CRIT / HIGH / MED /
+//! LOW, bounded by the kind's ceiling and factor caps. IOC, hunt and technique counts only
+//! break ties.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::LazyLock;
 
+use chrono::{Datelike, NaiveDate};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::cues::Cues;
+use crate::cues::{Cues, Negation};
+use crate::cvss;
 use crate::kb::KbError;
 use crate::model::{Hunt, Indicator, IocType, Kind, NameRole, NamedEntity, Severity, TechniqueHit};
 use crate::text::sentence_at;
-use crate::triage::{Classified, is_threat};
+use crate::triage::Classified;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SeverityFile {
     scale: Scale,
-    activity_factors: Vec<String>,
-    kind_points: BTreeMap<String, u32>,
-    factor: Vec<FactorSpec>,
+    kind_points: BTreeMap<String, i32>,
+    kind_cap: BTreeMap<String, String>,
+    ties: Ties,
+    old_cve: OldCve,
     cvss: CvssPoints,
+    advisory: AdvisoryPoints,
+    factor: Vec<FactorSpec>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Scale {
     #[serde(rename = "CRIT")]
-    crit: u32,
+    crit: i32,
     #[serde(rename = "HIGH")]
-    high: u32,
+    high: i32,
     #[serde(rename = "MED")]
-    med: u32,
+    med: i32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Ties {
+    points: i32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OldCve {
+    years: i32,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CvssPoints {
     critical_from: f32,
-    critical_points: u32,
+    critical_points: i32,
     high_from: f32,
-    high_points: u32,
+    high_points: i32,
+    medium_from: f32,
+    medium_points: i32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdvisoryPoints {
+    critical: i32,
+    high: i32,
+    moderate: i32,
+    low: i32,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FactorSpec {
     id: String,
-    points: u32,
+    points: i32,
     reason: String,
+    #[serde(default = "no_negation")]
+    negation: Negation,
+    group: Option<String>,
+    cap: Option<String>,
     #[serde(default)]
-    negatable: bool,
+    unless: Vec<String>,
     #[serde(default)]
     phrases: Vec<String>,
     #[serde(default)]
@@ -59,59 +93,61 @@ struct FactorSpec {
     from: Option<Computed>,
 }
 
+fn no_negation() -> Negation {
+    Negation::None
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 enum Computed {
     Kev,
     Cvss,
-    Iocs,
-    Hunts,
-    Techniques,
+    CvssVector,
+    Advisory,
     /// An actor the names stage found the activity attributed to; the factor's phrases,
     /// if any, still count when no actor was named ("a state-sponsored group").
     Actors,
-}
-
-#[derive(Debug)]
-enum Test {
-    Cues {
-        cues: Cues,
-        negatable: bool,
-    },
-    Computed(Computed),
-    /// Attributed actors first, then the phrases.
-    Actors {
-        fallback: Option<Cues>,
-        negatable: bool,
-    },
+    OldCve,
 }
 
 #[derive(Debug)]
 struct Factor {
     id: String,
-    points: u32,
+    points: i32,
     reason: String,
-    test: Test,
+    negation: Negation,
+    group: Option<String>,
+    cap: Option<Severity>,
+    unless: Vec<String>,
+    cues: Option<Cues>,
+    from: Option<Computed>,
 }
 
 /// One factor that applied, with its points and evidence: the JSON's score parts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScorePart {
     pub factor: String,
-    pub points: u32,
+    /// Negative for factors that lower the grade (an old CVE).
+    pub points: i32,
     pub reason: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub evidence: String,
+    /// Where the evidence is: `title`, `body` or `advisory` (a source's structured field).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
 }
 
 /// The compiled factors.
 #[derive(Debug)]
 pub struct SeverityModel {
     scale: Scale,
-    activity: Vec<String>,
-    kind_points: BTreeMap<String, u32>,
-    factors: Vec<Factor>,
+    kind_points: BTreeMap<&'static str, i32>,
+    kind_cap: BTreeMap<&'static str, Severity>,
+    ties: Ties,
+    old_cve: OldCve,
     cvss: CvssPoints,
+    advisory: AdvisoryPoints,
+    factors: Vec<Factor>,
 }
 
 /// The facts severity is computed from, besides the text.
@@ -119,6 +155,8 @@ pub struct Facts<'a> {
     pub title: &'a str,
     pub text: &'a str,
     pub kind: &'a Classified,
+    /// The article's date; CVE age is measured from it.
+    pub published: Option<NaiveDate>,
     pub iocs: &'a [Indicator],
     pub techniques: &'a [TechniqueHit],
     pub hunts: &'a [Hunt],
@@ -137,203 +175,273 @@ pub struct Assessment {
     pub parts: Vec<ScorePart>,
 }
 
-static CVSS: LazyLock<Regex> = LazyLock::new(|| {
+static CVSS_SCORE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\bCVSS\s*[234]\.\d\s+(?:base\s+)?score\s*(?:of|is)?\s*:?\s*(\d{1,2}(?:\.\d)?)\b|\bCVSS(?:\s*v[234](?:\.\d)?)?(?:\s+base)?(?:\s+score)?(?:\s+(?:of|is|at))?\s*:?\s*(\d{1,2}(?:\.\d)?)\b|\b(\d{1,2}\.\d)\s*(?:/\s*10\s*)?\)?\s*(?:on the )?CVSS\b|\bseverity score of (\d{1,2}\.\d)\b",
+        r"(?i)(?-u:\b)CVSS\s*[234]\.\d\s+(?:base\s+)?score\s*(?:of|is)?\s*:?\s*(\d{1,2}(?:\.\d)?)(?-u:\b)|(?-u:\b)CVSS(?:\s*v?[234](?:\.\d)?)?(?:\s+base)?(?:\s+score)?(?:\s+(?:of|is|at))?\s*:?\s*(\d{1,2}(?:\.\d)?)(?-u:\b)|(?-u:\b)(\d{1,2}\.\d)\s*(?:/\s*10\s*)?\)?\s*(?:(?:on|in) (?:the )?)?CVSS(?-u:\b)|(?-u:\b)severity score of (\d{1,2}\.\d)(?-u:\b)|(?-u:\b)rate[sd]? (?:it )?(\d{1,2}\.\d) (?:on|in) (?:the )?CVSS",
     )
     .expect("the CVSS pattern is valid")
+});
+
+/// The line our GHSA adapter writes: "Security advisory GHSA-…, severity critical:".
+static ADVISORY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?m)^(?:Security|Malware) advisory GHSA(?:-[a-z0-9]{4}){3}(?: \(CVE-\d{4}-\d{4,}\))?, severity (critical|high|moderate|medium|low):",
+    )
+    .expect("the advisory pattern is valid")
+});
+
+static CVE_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)CVE-(\d{4})-\d{4,}(?-u:\b)").expect("the CVE pattern is valid")
 });
 
 impl SeverityModel {
     pub const FILE: &'static str = "severity.toml";
 
     pub fn parse(source: &str) -> Result<Self, KbError> {
+        let invalid = |msg: String| KbError::invalid(Self::FILE, msg);
         let file: SeverityFile =
             toml::from_str(source).map_err(|e| KbError::parse(Self::FILE, e))?;
         let s = &file.scale;
         if !(s.crit > s.high && s.high > s.med && s.med > 0) {
-            return Err(KbError::invalid(
-                Self::FILE,
-                "scale must be CRIT > HIGH > MED > 0".into(),
-            ));
+            return Err(invalid("scale must be CRIT > HIGH > MED > 0".into()));
         }
-        let mut factors = Vec::new();
+        let severity = |name: &str, what: &str| {
+            Severity::parse(name)
+                .ok_or_else(|| invalid(format!("{what}: unknown severity {name:?}")))
+        };
+        let kind =
+            |name: &str| Kind::parse(name).ok_or_else(|| invalid(format!("unknown kind {name:?}")));
+        let mut factors: Vec<Factor> = Vec::new();
         for f in file.factor {
-            let test = match f.from {
-                Some(Computed::Actors) => Test::Actors {
-                    fallback: (!f.phrases.is_empty() || !f.terms.is_empty())
-                        .then(|| Cues::new(&f.phrases, &f.terms))
-                        .transpose()
-                        .map_err(|e| {
-                            KbError::invalid(Self::FILE, format!("factor {}: {e}", f.id))
-                        })?,
-                    negatable: f.negatable,
-                },
-                Some(c) if f.phrases.is_empty() && f.terms.is_empty() => Test::Computed(c),
-                Some(_) => {
-                    return Err(KbError::invalid(
-                        Self::FILE,
-                        format!("factor {} is computed; it takes no patterns", f.id),
-                    ));
+            let patterns = !f.phrases.is_empty() || !f.terms.is_empty();
+            match f.from {
+                None if !patterns => {
+                    return Err(invalid(format!("factor {} has no patterns", f.id)));
                 }
-                None if f.phrases.is_empty() && f.terms.is_empty() => {
-                    return Err(KbError::invalid(
-                        Self::FILE,
-                        format!("factor {} has no patterns", f.id),
-                    ));
+                Some(c) if patterns && c != Computed::Actors => {
+                    return Err(invalid(format!(
+                        "factor {} is computed; it takes no patterns",
+                        f.id
+                    )));
                 }
-                None => Test::Cues {
-                    cues: Cues::new(&f.phrases, &f.terms).map_err(|e| {
-                        KbError::invalid(Self::FILE, format!("factor {}: {e}", f.id))
-                    })?,
-                    negatable: f.negatable,
-                },
-            };
-            if factors.iter().any(|x: &Factor| x.id == f.id) {
-                return Err(KbError::invalid(
-                    Self::FILE,
-                    format!("duplicate factor {}", f.id),
-                ));
+                _ => {}
             }
+            if factors.iter().any(|x| x.id == f.id) {
+                return Err(invalid(format!("duplicate factor {}", f.id)));
+            }
+            let cues = patterns
+                .then(|| Cues::new(&f.phrases, &f.terms))
+                .transpose()
+                .map_err(|e| invalid(format!("factor {}: {e}", f.id)))?;
+            let cap = f
+                .cap
+                .as_deref()
+                .map(|c| severity(c, &format!("factor {}", f.id)))
+                .transpose()?;
             factors.push(Factor {
                 id: f.id,
                 points: f.points,
                 reason: f.reason,
-                test,
+                negation: f.negation,
+                group: f.group,
+                cap,
+                unless: f.unless,
+                cues,
+                from: f.from,
             });
         }
-        for a in &file.activity_factors {
-            if !factors.iter().any(|f| &f.id == a) {
-                return Err(KbError::invalid(
-                    Self::FILE,
-                    format!("activity factor {a} is not a factor"),
-                ));
+        for f in &factors {
+            if let Some(u) = f
+                .unless
+                .iter()
+                .find(|u| !factors.iter().any(|x| &x.id == *u))
+            {
+                return Err(invalid(format!(
+                    "factor {}: unless {u} is not a factor",
+                    f.id
+                )));
             }
         }
-        for kind in file.kind_points.keys() {
-            Kind::parse(kind).ok_or_else(|| {
-                KbError::invalid(Self::FILE, format!("unknown kind {kind:?} in kind_points"))
-            })?;
-        }
+        let kind_points = file
+            .kind_points
+            .iter()
+            .map(|(k, p)| Ok((kind(k)?.as_str(), *p)))
+            .collect::<Result<_, KbError>>()?;
+        let kind_cap = file
+            .kind_cap
+            .iter()
+            .map(|(k, c)| Ok((kind(k)?.as_str(), severity(c, "kind_cap")?)))
+            .collect::<Result<_, KbError>>()?;
         Ok(Self {
             scale: file.scale,
-            activity: file.activity_factors,
-            kind_points: file.kind_points,
-            factors,
+            kind_points,
+            kind_cap,
+            ties: file.ties,
+            old_cve: file.old_cve,
             cvss: file.cvss,
+            advisory: file.advisory,
+            factors,
         })
     }
 
     pub fn assess(&self, facts: &Facts<'_>) -> Assessment {
-        // The title counts as text: "Actively exploited Fortinet flaw" says it all.
-        let text = format!("{}.\n{}", facts.title, facts.text);
-        let mut parts = Vec::new();
+        let mut parts: Vec<(&Factor, ScorePart)> = Vec::new();
         for f in &self.factors {
-            if let Some(found) = self.apply(f, &text, facts) {
+            if let Some(found) = self.apply(f, facts) {
                 let reason = match found.detail {
                     Some(detail) => format!("{} ({detail})", f.reason),
                     None => f.reason.clone(),
                 };
-                parts.push(ScorePart {
-                    factor: f.id.clone(),
-                    points: found.points,
-                    reason,
-                    evidence: found.evidence,
+                parts.push((
+                    f,
+                    ScorePart {
+                        factor: f.id.clone(),
+                        points: found.points,
+                        reason,
+                        evidence: found.evidence,
+                        source: found.source.to_owned(),
+                    },
+                ));
+            }
+        }
+        // A factor some other applying factor cancels goes; of a group, the strongest stays.
+        let present: HashSet<String> = parts.iter().map(|(f, _)| f.id.clone()).collect();
+        parts.retain(|(f, _)| !f.unless.iter().any(|u| present.contains(u)));
+        let mut strongest: BTreeMap<&str, i32> = BTreeMap::new();
+        for (f, p) in &parts {
+            if let Some(g) = &f.group {
+                let best = strongest.entry(g).or_insert(p.points);
+                *best = (*best).max(p.points);
+            }
+        }
+        let mut kept_group = HashSet::new();
+        parts.retain(|(f, p)| match &f.group {
+            Some(g) => strongest[g.as_str()] == p.points && kept_group.insert(g.clone()),
+            None => true,
+        });
+
+        let kind = facts.kind.kind;
+        let base = self.kind_points.get(kind.as_str()).copied().unwrap_or(0);
+        let mut score = (base + parts.iter().map(|(_, p)| p.points).sum::<i32>()).max(0);
+        let mut severity = self.band(score);
+        let mut reasons = Vec::new();
+
+        // Counters break ties: a score already at MED or above may cross into the next band.
+        let counters = [
+            (
+                facts
+                    .iocs
+                    .iter()
+                    .filter(|i| i.fidelity == crate::Fidelity::High)
+                    .count(),
+                "indicators",
+            ),
+            (facts.techniques.len(), "techniques"),
+            (facts.hunts.len(), "hunts"),
+        ];
+        let mut tie = None;
+        if severity.at_least(Severity::Med) && counters.iter().any(|(n, _)| *n > 0) {
+            let lifted = self.band(score + self.ties.points);
+            if lifted != severity {
+                let counted: Vec<String> = counters
+                    .iter()
+                    .filter(|(n, _)| *n > 0)
+                    .map(|(n, what)| format!("{n} {what}"))
+                    .collect();
+                score += self.ties.points;
+                severity = lifted;
+                tie = Some(ScorePart {
+                    factor: "tie-break".into(),
+                    points: self.ties.points,
+                    reason: format!(
+                        "At a band's edge, what there is to hunt breaks the tie ({})",
+                        counted.join(", ")
+                    ),
+                    evidence: String::new(),
+                    source: String::new(),
                 });
             }
         }
-        let kind = facts.kind.kind;
-        let base = self.kind_points.get(kind.as_str()).copied().unwrap_or(0);
-        let score = base + parts.iter().map(|p| p.points).sum::<u32>();
-        let active = parts.iter().any(|p| self.activity.contains(&p.factor));
-        let mut severity = match score {
-            s if s >= self.scale.crit => Severity::Crit,
-            s if s >= self.scale.high => Severity::High,
-            s if s >= self.scale.med => Severity::Med,
-            _ => Severity::Low,
-        };
-        let mut reasons = Vec::new();
-        let gated = kind == Kind::Withdrawn || (!is_threat(kind) && !active);
-        if gated {
-            severity = Severity::Low;
+
+        // Ceilings: the kind's, then any factor's.
+        let kind_cap = self.kind_cap.get(kind.as_str()).copied();
+        if let Some(cap) = kind_cap
+            && (severity.at_least(cap) && severity != cap || cap == Severity::Low)
+        {
+            severity = severity.min_with(cap);
             reasons.push(format!(
-                "The article reads as {} (“{}”), and {} are LOW unless they report real attacker activity.",
+                "The article reads as {} (“{}”), and {} are {} at most.",
                 kind_phrase(kind),
                 short(&facts.kind.evidence),
-                plural_phrase(kind)
+                plural_phrase(kind),
+                cap.as_str()
             ));
         }
-        for p in &parts {
-            reasons.push(if p.evidence.is_empty() {
-                format!("{}.", p.reason)
-            } else {
-                format!("{}: “{}”", p.reason, short(&p.evidence))
-            });
+        for (f, _) in &parts {
+            if let Some(cap) = f.cap {
+                severity = severity.min_with(cap);
+            }
+        }
+        let mut parts: Vec<ScorePart> = parts.into_iter().map(|(_, p)| p).collect();
+        parts.extend(tie);
+        // A kind that is LOW whatever it mentions: its factors are no reasons.
+        if kind_cap != Some(Severity::Low) {
+            for p in &parts {
+                let from = match p.source.as_str() {
+                    "" => String::new(),
+                    s => format!(", in the {s}"),
+                };
+                reasons.push(if p.evidence.is_empty() {
+                    format!("{}{from}.", p.reason)
+                } else {
+                    format!("{}{from}: “{}”", p.reason, short(&p.evidence))
+                });
+            }
         }
         if reasons.is_empty() {
             reasons.push(
-                "No exploitation, impact, breadth or indicator evidence was found in the text."
+                "No exploitation, destruction, compromise, malware, actor or flaw evidence was found in the title or the text."
                     .to_owned(),
             );
         }
         Assessment {
             severity,
             reasons,
-            score,
+            score: score.max(0) as u32,
             parts,
         }
     }
 
-    fn apply(&self, f: &Factor, text: &str, facts: &Facts<'_>) -> Option<Found> {
-        let counted = |n: usize, one: &str, many: &str| {
-            (n > 0).then(|| Found {
-                points: f.points,
-                detail: Some(format!("{n} {}", if n == 1 { one } else { many })),
-                evidence: String::new(),
-            })
+    fn band(&self, score: i32) -> Severity {
+        match score {
+            s if s >= self.scale.crit => Severity::Crit,
+            s if s >= self.scale.high => Severity::High,
+            s if s >= self.scale.med => Severity::Med,
+            _ => Severity::Low,
+        }
+    }
+
+    fn apply(&self, f: &Factor, facts: &Facts<'_>) -> Option<Found> {
+        let text = facts.text;
+        let found = |evidence: String, source: &'static str, detail: Option<String>| Found {
+            points: f.points,
+            detail,
+            evidence,
+            source,
         };
-        match &f.test {
-            Test::Cues { cues, negatable } => {
-                let m = if *negatable {
-                    cues.find_affirmed(text)
-                } else {
-                    cues.find_all(text).into_iter().next()
-                }?;
-                Some(Found {
-                    points: f.points,
-                    detail: None,
-                    evidence: sentence_at(text, m.start).to_owned(),
-                })
-            }
-            Test::Actors {
-                fallback,
-                negatable,
-            } => {
+        match f.from {
+            None => self.cues_in(f, facts),
+            Some(Computed::Actors) => {
                 if let Some(a) = facts.actors.iter().find(|a| a.role == NameRole::Attributed) {
                     let detail = match &a.attack_id {
                         Some(id) => format!("{}, {id}", a.name),
                         None => a.name.clone(),
                     };
-                    return Some(Found {
-                        points: f.points,
-                        detail: Some(detail),
-                        evidence: a.evidence.clone(),
-                    });
+                    return Some(found(a.evidence.clone(), "body", Some(detail)));
                 }
-                let cues = fallback.as_ref()?;
-                let m = if *negatable {
-                    cues.find_affirmed(text)
-                } else {
-                    cues.find_all(text).into_iter().next()
-                }?;
-                Some(Found {
-                    points: f.points,
-                    detail: None,
-                    evidence: sentence_at(text, m.start).to_owned(),
-                })
+                self.cues_in(f, facts)
             }
-            Test::Computed(Computed::Actors) => None,
-            Test::Computed(Computed::Kev) => {
+            Some(Computed::Kev) => {
                 let mut listed: Vec<&Indicator> = facts
                     .iocs
                     .iter()
@@ -343,61 +451,145 @@ impl SeverityModel {
                 listed.dedup_by(|a, b| a.value == b.value);
                 let first = listed.first()?;
                 let cves: Vec<&str> = listed.iter().map(|i| i.value.as_str()).collect();
-                Some(Found {
-                    points: f.points,
-                    detail: Some(cves.join(", ")),
-                    evidence: first.evidence.clone(),
-                })
+                Some(found(first.evidence.clone(), "body", Some(cves.join(", "))))
             }
-            Test::Computed(Computed::Cvss) => {
-                let (score, evidence) = highest_cvss(text)?;
+            Some(Computed::Cvss) => {
+                let (score, evidence, source) = self.highest_cvss(facts)?;
                 let c = &self.cvss;
                 let points = if score >= c.critical_from {
                     c.critical_points
                 } else if score >= c.high_from {
                     c.high_points
+                } else if score >= c.medium_from {
+                    c.medium_points
                 } else {
                     return None;
                 };
                 Some(Found {
                     points: points + f.points,
-                    detail: Some(format!("{score:.1}")),
-                    evidence,
+                    ..found(evidence, source, Some(format!("{score:.1}")))
                 })
             }
-            Test::Computed(Computed::Iocs) => counted(
-                facts
-                    .iocs
-                    .iter()
-                    .filter(|i| i.fidelity == crate::Fidelity::High)
-                    .count(),
-                "indicator",
-                "indicators",
-            ),
-            Test::Computed(Computed::Hunts) => counted(facts.hunts.len(), "use case", "use cases"),
-            Test::Computed(Computed::Techniques) => {
-                counted(facts.techniques.len(), "technique", "techniques")
+            Some(Computed::CvssVector) => {
+                let (range, v) = cvss::vectors(text)
+                    .into_iter()
+                    .find(|(_, v)| v.wide_open())?;
+                Some(found(
+                    sentence_at(text, range.start).to_owned(),
+                    "body",
+                    Some(format!("CVSS {} {}", v.version, v.text)),
+                ))
+            }
+            Some(Computed::Advisory) => {
+                let c = ADVISORY.captures(text)?;
+                let level = c.get(1)?.as_str();
+                let a = &self.advisory;
+                let points = match level {
+                    "critical" => a.critical,
+                    "high" => a.high,
+                    "moderate" | "medium" => a.moderate,
+                    _ => a.low,
+                };
+                Some(Found {
+                    points: points + f.points,
+                    ..found(
+                        c.get(0)?.as_str().trim_end_matches(':').to_owned(),
+                        "advisory",
+                        Some(level.to_owned()),
+                    )
+                })
+            }
+            Some(Computed::OldCve) => {
+                let year = facts.published?.year();
+                let title_years = CVE_YEAR.captures_iter(facts.title);
+                let body_years = CVE_YEAR.captures_iter(text);
+                let (mut newest, mut at): (Option<i32>, Option<(usize, bool)>) = (None, None);
+                for (c, in_title) in title_years
+                    .map(|c| (c, true))
+                    .chain(body_years.map(|c| (c, false)))
+                {
+                    let y: i32 = c.get(1)?.as_str().parse().ok()?;
+                    if newest.is_none_or(|n| y > n) {
+                        newest = Some(y);
+                        at = Some((c.get(0)?.start(), in_title));
+                    }
+                }
+                let (newest, (start, in_title)) = (newest?, at?);
+                if year - newest < self.old_cve.years {
+                    return None;
+                }
+                let (evidence, source) = if in_title {
+                    (facts.title.to_owned(), "title")
+                } else {
+                    (sentence_at(text, start).to_owned(), "body")
+                };
+                Some(found(
+                    evidence,
+                    source,
+                    Some(format!("newest from {newest}")),
+                ))
             }
         }
     }
+
+    /// A cue factor: the title first (a headline is evidence), then the body.
+    fn cues_in(&self, f: &Factor, facts: &Facts<'_>) -> Option<Found> {
+        let cues = f.cues.as_ref()?;
+        let (evidence, source) = if cues.find_unless(facts.title, f.negation).is_some() {
+            (facts.title.to_owned(), "title")
+        } else {
+            let m = cues.find_unless(facts.text, f.negation)?;
+            (sentence_at(facts.text, m.start).to_owned(), "body")
+        };
+        Some(Found {
+            points: f.points,
+            detail: None,
+            evidence,
+            source,
+        })
+    }
+
+    /// The highest plausible CVSS base score stated, or computed from a v3 vector.
+    fn highest_cvss(&self, facts: &Facts<'_>) -> Option<(f32, String, &'static str)> {
+        let stated = |text: &str, source: &'static str| -> Vec<(f32, String, &'static str)> {
+            let mut all: Vec<(f32, String, &'static str)> = CVSS_SCORE
+                .captures_iter(text)
+                .filter_map(|c| {
+                    let m = c.iter().skip(1).flatten().next()?;
+                    let score: f32 = m.as_str().parse().ok()?;
+                    (score > 0.0 && score <= 10.0)
+                        .then(|| (score, sentence_at(text, m.start()).to_owned(), source))
+                })
+                .collect();
+            all.extend(cvss::vectors(text).into_iter().filter_map(|(r, v)| {
+                Some((v.score?, sentence_at(text, r.start).to_owned(), source))
+            }));
+            all
+        };
+        let mut all = stated(facts.title, "title");
+        all.extend(stated(facts.text, "body"));
+        all.into_iter().max_by(|a, b| a.0.total_cmp(&b.0))
+    }
 }
 
-/// What a factor found: its points, a short detail for the reason, the evidence sentence.
+/// The less serious of two severities.
+trait Lower {
+    fn min_with(self, cap: Severity) -> Severity;
+}
+
+impl Lower for Severity {
+    fn min_with(self, cap: Severity) -> Severity {
+        // Declared most serious first: the larger is the less serious.
+        self.max(cap)
+    }
+}
+
+/// What a factor found: its points, a short detail for the reason, the evidence and where.
 struct Found {
-    points: u32,
+    points: i32,
     detail: Option<String>,
     evidence: String,
-}
-
-/// The highest plausible CVSS score stated, with its sentence.
-fn highest_cvss(text: &str) -> Option<(f32, String)> {
-    CVSS.captures_iter(text)
-        .filter_map(|c| {
-            let m = c.iter().skip(1).flatten().next()?;
-            let score: f32 = m.as_str().parse().ok()?;
-            (score > 0.0 && score <= 10.0).then(|| (score, sentence_at(text, m.start()).to_owned()))
-        })
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+    source: &'static str,
 }
 
 fn short(s: &str) -> String {
@@ -413,8 +605,9 @@ fn kind_phrase(kind: Kind) -> &'static str {
     match kind {
         Kind::Tutorial => "a tutorial",
         Kind::Product => "a product announcement or case study",
-        Kind::Commentary => "commentary",
+        Kind::Commentary => "commentary or research context",
         Kind::Withdrawn => "a withdrawn or duplicate advisory",
+        Kind::LawEnforcement => "law-enforcement news",
         _ => "not a threat report",
     }
 }
@@ -422,9 +615,10 @@ fn kind_phrase(kind: Kind) -> &'static str {
 fn plural_phrase(kind: Kind) -> &'static str {
     match kind {
         Kind::Tutorial => "tutorials",
-        Kind::Product => "product news",
-        Kind::Commentary => "opinion pieces",
+        Kind::Product => "product news and case studies",
+        Kind::Commentary => "explainers, reports and opinion pieces",
         Kind::Withdrawn => "withdrawn advisories",
+        Kind::LawEnforcement => "arrests, takedowns and sanctions",
         _ => "such articles",
     }
 }
@@ -433,48 +627,88 @@ fn plural_phrase(kind: Kind) -> &'static str {
 mod tests {
     use super::*;
     use crate::kb::EMBEDDED;
+    use crate::model::{Fidelity, NameSource};
 
     fn model() -> SeverityModel {
         SeverityModel::parse(EMBEDDED.get(SeverityModel::FILE).unwrap()).unwrap()
     }
 
+    fn classified(kind: Kind) -> Classified {
+        Classified {
+            kind,
+            evidence: "the title".into(),
+        }
+    }
+
+    /// Assesses `title` and `text` as an article of `kind` dated 2026-11-20, no IOCs.
+    fn assess(kind: Kind, title: &str, text: &str) -> Assessment {
+        let kev = HashSet::new();
+        model().assess(&Facts {
+            title,
+            text,
+            kind: &classified(kind),
+            published: NaiveDate::from_ymd_opt(2026, 11, 20),
+            iocs: &[],
+            techniques: &[],
+            hunts: &[],
+            kev: &kev,
+            actors: &[],
+        })
+    }
+
+    fn part<'a>(a: &'a Assessment, factor: &str) -> Option<&'a ScorePart> {
+        a.parts.iter().find(|p| p.factor == factor)
+    }
+
     #[test]
     fn schema_is_checked() {
-        let ok = "activity_factors = []\n[scale]\nCRIT = 70\nHIGH = 45\nMED = 20\n[kind_points]\ncampaign = 1\n[cvss]\ncritical_from = 9.0\ncritical_points = 1\nhigh_from = 7.0\nhigh_points = 1\n";
+        let ok = "[scale]\nCRIT = 70\nHIGH = 45\nMED = 20\n[kind_points]\ncampaign = 1\n[kind_cap]\ntutorial = 'LOW'\n[ties]\npoints = 4\n[old_cve]\nyears = 3\n[cvss]\ncritical_from = 9.0\ncritical_points = 1\nhigh_from = 7.0\nhigh_points = 1\nmedium_from = 4.0\nmedium_points = 1\n[advisory]\ncritical = 1\nhigh = 1\nmoderate = 1\nlow = 0\n";
+        let factor =
+            "[[factor]]\nid = 'a'\npoints = 1\nreason = 'r'\nphrases = ['x']\nterms = []\n";
+        assert!(SeverityModel::parse(&format!("{ok}{factor}")).is_ok());
+        for (from, to, why) in [
+            ("phrases = ['x']", "phrases = []", "no patterns"),
+            (
+                "phrases = ['x']",
+                "from = 'kev'\nphrases = ['x']",
+                "computed with patterns",
+            ),
+            ("phrases = ['x']", "phrases = ['(']", "bad pattern"),
+            (
+                "phrases = ['x']",
+                "cap = 'SEVERE'\nphrases = ['x']",
+                "unknown cap",
+            ),
+            (
+                "phrases = ['x']",
+                "unless = ['b']\nphrases = ['x']",
+                "unless names no factor",
+            ),
+            (
+                "phrases = ['x']",
+                "negation = 'maybe'\nphrases = ['x']",
+                "unknown negation",
+            ),
+            (
+                "points = 1\nreason",
+                "points = 1\ncolour = 'red'\nreason",
+                "unknown field",
+            ),
+        ] {
+            assert!(
+                SeverityModel::parse(&format!("{ok}{}", factor.replace(from, to))).is_err(),
+                "{why}"
+            );
+        }
         assert!(
-            SeverityModel::parse(&format!(
-                "{ok}[[factor]]\nid = 'a'\npoints = 1\nreason = 'r'\nphrases = ['x']\nterms = []"
-            ))
-            .is_ok()
+            SeverityModel::parse(&format!("{ok}{factor}{factor}")).is_err(),
+            "duplicate"
         );
+        assert!(SeverityModel::parse(&ok.replace("campaign", "rumour")).is_err());
         assert!(
-            SeverityModel::parse(&format!(
-                "{ok}[[factor]]\nid = 'a'\npoints = 1\nreason = 'r'\nphrases = []\nterms = []"
-            ))
-            .is_err(),
-            "no patterns"
+            SeverityModel::parse(&ok.replace("tutorial = 'LOW'", "tutorial = 'NONE'")).is_err()
         );
-        assert!(
-            SeverityModel::parse(&format!(
-                "{ok}[[factor]]\nid = 'a'\npoints = 1\nreason = 'r'\nfrom = 'kev'\nphrases = ['x']"
-            ))
-            .is_err(),
-            "computed with patterns"
-        );
-        assert!(
-            SeverityModel::parse(&ok.replace("campaign", "rumour")).is_err(),
-            "unknown kind"
-        );
-        assert!(
-            SeverityModel::parse(&ok.replace("CRIT = 70", "CRIT = 10")).is_err(),
-            "scale order"
-        );
-        assert!(
-            SeverityModel::parse(
-                &ok.replace("activity_factors = []", "activity_factors = ['nope']")
-            )
-            .is_err()
-        );
+        assert!(SeverityModel::parse(&ok.replace("CRIT = 70", "CRIT = 10")).is_err());
     }
 
     #[test]
@@ -485,50 +719,293 @@ mod tests {
             ("NVD lists a CVSS 3.1 base score of 8.8.", 8.8),
             ("The bug (CVSS 10.0) affects all versions.", 10.0),
             ("It carries a 8.1 CVSS rating.", 8.1),
+            ("The vendor rates it 9.3 on CVSS 4.0.", 9.3),
             ("NVD gives it a severity score of 9.1 out of 10.", 9.1),
+            (
+                "Vector CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H per NVD.",
+                9.8,
+            ),
         ] {
-            assert_eq!(highest_cvss(text).map(|(s, _)| s), Some(score), "{text}");
+            let a = assess(Kind::Vulnerability, "t", text);
+            let p = part(&a, "cvss").unwrap_or_else(|| panic!("{text}"));
+            assert!(
+                p.reason.contains(&format!("({score:.1})")),
+                "{text}: {}",
+                p.reason
+            );
         }
-        assert_eq!(
-            highest_cvss("CVSS 42.0 is not a score, nor is CVSS 0.0."),
-            None
+        let a = assess(
+            Kind::Vulnerability,
+            "t",
+            "CVSS 42.0 is not a score, nor is CVSS 0.0.",
         );
-        assert_eq!(
-            highest_cvss("Two flaws, CVSS 5.3 and CVSS 9.0.").map(|(s, _)| s),
-            Some(9.0)
+        assert!(part(&a, "cvss").is_none());
+        let a = assess(
+            Kind::Vulnerability,
+            "t",
+            "Two flaws, CVSS 5.3 and CVSS 9.0.",
         );
+        assert!(part(&a, "cvss").unwrap().reason.contains("(9.0)"));
     }
 
     #[test]
     fn factors_need_whole_words() {
-        let m = model();
-        let kind = Classified {
-            kind: Kind::Other,
-            evidence: String::new(),
-        };
-        let kev = HashSet::new();
-        let a = m.assess(&Facts {
-            title: "Open source capture tools adapt to the workforce",
-            text: "The source of the capture was a brute force adapter. Sandworms in the garden.",
-            kind: &kind,
-            iocs: &[],
-            techniques: &[],
-            hunts: &[],
-            kev: &kev,
-            actors: &[],
-        });
+        let a = assess(
+            Kind::Other,
+            "Open source capture tools adapt to the workforce",
+            "The source of the capture was a brute force adapter. Sandworms in the garden. Preloaders and stealerships.",
+        );
         assert!(a.parts.is_empty(), "{:?}", a.parts);
         assert_eq!(a.severity, Severity::Low);
         assert_eq!(a.reasons.len(), 1);
     }
 
     #[test]
+    fn the_title_is_evidence_and_the_quote_says_so() {
+        let a = assess(
+            Kind::Campaign,
+            "Iran-linked hackers destroy IT systems and backups at a utility",
+            "Officials said billing remains offline while systems are rebuilt.",
+        );
+        assert!(a.severity.at_least(Severity::High), "{a:?}");
+        let p = part(&a, "destructive").unwrap();
+        assert_eq!(p.source, "title");
+        assert!(
+            a.reasons
+                .iter()
+                .any(|r| r.contains(", in the title: “Iran-linked")),
+            "{:?}",
+            a.reasons
+        );
+        let a = assess(
+            Kind::Campaign,
+            "Utility outage update",
+            "Attackers wiped the servers and erased the backups.",
+        );
+        assert_eq!(part(&a, "destructive").unwrap().source, "body");
+        assert!(
+            a.reasons
+                .iter()
+                .any(|r| r.contains(", in the body: “Attackers wiped"))
+        );
+    }
+
+    #[test]
+    fn negation_and_hedges_apply_to_the_title_too() {
+        let a = assess(
+            Kind::Vulnerability,
+            "No evidence the Acme VPN flaw was exploited in the wild",
+            "Acme fixed a bug in its VPN client.",
+        );
+        assert!(part(&a, "actively-exploited").is_none(), "{:?}", a.parts);
+        let a = assess(
+            Kind::Vulnerability,
+            "Acme VPN flaw could be exploited in the wild, researchers say",
+            "Acme fixed a bug in its VPN client.",
+        );
+        assert!(part(&a, "actively-exploited").is_none());
+        // A hedge does not take back what a flaw is: its reach stays.
+        let a = assess(
+            Kind::Vulnerability,
+            "Acme fixes DHCP server bug",
+            "The bug could be exploited without authentication to run code.",
+        );
+        assert!(
+            part(&a, "remote-unauthenticated").is_some(),
+            "{:?}",
+            a.parts
+        );
+    }
+
+    #[test]
+    fn the_rubric_rows_read_general_phrasings() {
+        use Severity::*;
+        for (kind, title, text, band) in [
+            (
+                Kind::Campaign,
+                "Malicious versions of a popular npm library steal tokens",
+                "The maintainer account was taken over and two releases publish CI secrets.",
+                [Crit, High],
+            ),
+            (
+                Kind::Campaign,
+                "Fake browser update pages push a remote access trojan",
+                "Visitors of hacked sites are told to install an update that drops the RAT.",
+                [High, Med],
+            ),
+            (
+                Kind::Vulnerability,
+                "Unauthenticated SQL injection in a booking plugin",
+                "Version 2.1 fixes it.",
+                [Crit, High],
+            ),
+            (
+                Kind::Vulnerability,
+                "Path traversal in a log viewer",
+                "An authenticated user can read files outside the log folder. Fixed in 1.4.",
+                [Med, Med],
+            ),
+            (
+                Kind::Vulnerability,
+                "Denial of service in an HTTP/2 library",
+                "Crafted frames crash servers using it; update to 0.9.",
+                [Med, Med],
+            ),
+            (
+                Kind::Campaign,
+                "Botnet enslaves thousands of cameras",
+                "The malware spreads over Telnet.",
+                [High, Med],
+            ),
+        ] {
+            let a = assess(kind, title, text);
+            assert!(
+                band.contains(&a.severity),
+                "{title}: {:?} {:#?}",
+                a.severity,
+                a.reasons
+            );
+        }
+    }
+
+    #[test]
+    fn kinds_have_the_rubrics_ceilings() {
+        let a = assess(
+            Kind::Product,
+            "How Acme used our scanner to remediate a famous zero-day",
+            "When the zero-day was exploited in the wild, Acme patched 300 services with our platform.",
+        );
+        assert_eq!(a.severity, Severity::Low);
+        assert_eq!(
+            a.reasons.len(),
+            1,
+            "a case study's threat words are no reasons: {:?}",
+            a.reasons
+        );
+        assert!(a.reasons[0].contains("product announcement or case study"));
+        let a = assess(
+            Kind::LawEnforcement,
+            "Police arrest wiper gang that exploited VPN flaws",
+            "Wipers erased data at dozens of firms this year after the gang exploited VPN flaws.",
+        );
+        assert_eq!(a.severity, Severity::Med, "{a:?}");
+        assert!(a.reasons[0].contains("arrests, takedowns and sanctions are MED at most"));
+    }
+
+    #[test]
+    fn counters_only_break_ties() {
+        let kev = HashSet::new();
+        let ioc = Indicator {
+            kind: IocType::Sha256,
+            value: "a".repeat(64),
+            defanged: "a".repeat(64),
+            fidelity: Fidelity::High,
+            evidence: "The payload hash is listed.".into(),
+            offset: 0,
+        };
+        let iocs = vec![ioc; 40];
+        let facts = |title: &'static str, text: &'static str, kind: &'static Classified| Facts {
+            title,
+            text,
+            kind,
+            published: None,
+            iocs: &iocs,
+            techniques: &[],
+            hunts: &[],
+            kev: &kev,
+            actors: &[],
+        };
+        let m = model();
+        let other: &'static Classified = Box::leak(Box::new(classified(Kind::Other)));
+        let a = m.assess(&facts(
+            "Indicators from last week",
+            "Forty hashes follow.",
+            other,
+        ));
+        assert_eq!(a.severity, Severity::Low, "{a:?}");
+        assert!(part(&a, "tie-break").is_none());
+        // A campaign with active malware and a lure scores 40: five points short of HIGH.
+        let campaign: &'static Classified = Box::leak(Box::new(classified(Kind::Campaign)));
+        let text = "The phishing emails deliver a loader.";
+        let without = assess(Kind::Campaign, "A campaign", text);
+        assert_eq!(without.severity, Severity::Med);
+        assert_eq!(
+            without.score as i32 + m.ties.points,
+            m.scale.high,
+            "the test sits at the edge"
+        );
+        let a = m.assess(&facts("A campaign", text, campaign));
+        assert_eq!(a.severity, Severity::High);
+        assert!(
+            part(&a, "tie-break")
+                .unwrap()
+                .reason
+                .contains("40 indicators")
+        );
+    }
+
+    #[test]
+    fn cvss_vectors_and_advisory_ratings_are_structured_evidence() {
+        let a = assess(
+            Kind::Vulnerability,
+            "Deserialization flaw in a queue library",
+            "Security advisory GHSA-7f3c-q9xw-2m4p (CVE-2026-39021), severity critical: Deserialization flaw.\n\nCVSS vector: CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H.",
+        );
+        let adv = part(&a, "advisory").unwrap();
+        assert_eq!(adv.source, "advisory");
+        assert!(adv.reason.contains("critical"));
+        let reach = part(&a, "cvss-vector").unwrap();
+        assert!(
+            reach.reason.contains("CVSS 3.1 CVSS:3.1/AV:N"),
+            "{}",
+            reach.reason
+        );
+        assert!(part(&a, "cvss").unwrap().reason.contains("9.8"));
+        assert_eq!(a.severity, Severity::Crit);
+        let a = assess(
+            Kind::Vulnerability,
+            "Local flaw",
+            "Scored CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H.",
+        );
+        assert!(part(&a, "cvss-vector").is_none());
+        assert!(part(&a, "cvss").unwrap().reason.contains("7.8"));
+    }
+
+    #[test]
+    fn old_cves_lower_unless_exploited_now() {
+        let text =
+            "The 2017 deserialization bug CVE-2017-9805 in a REST plugin allows code execution.";
+        let a = assess(Kind::Vulnerability, "Struts flaw listed again", text);
+        assert!(part(&a, "old-cve").unwrap().points < 0);
+        assert_eq!(a.severity, Severity::Low, "{a:?}");
+        let a = assess(
+            Kind::Vulnerability,
+            "Attackers are exploiting an old Struts flaw",
+            text,
+        );
+        assert!(part(&a, "old-cve").is_none());
+        assert!(a.severity.at_least(Severity::High));
+    }
+
+    #[test]
+    fn no_exploitation_keeps_a_flaw_below_crit() {
+        let text = "A remote, unauthenticated attacker can execute commands; CVSS 9.8.";
+        assert_eq!(
+            assess(Kind::Vulnerability, "Acme gateway flaw", text).severity,
+            Severity::Crit
+        );
+        let a = assess(
+            Kind::Vulnerability,
+            "Acme gateway flaw",
+            &format!("{text} Acme is not aware of any exploitation."),
+        );
+        assert_eq!(a.severity, Severity::High);
+    }
+
+    #[test]
     fn an_attributed_actor_is_a_factor_and_phrases_are_the_fallback() {
         let m = model();
-        let kind = Classified {
-            kind: Kind::Campaign,
-            evidence: String::new(),
-        };
+        let kind = classified(Kind::Campaign);
         let kev = HashSet::new();
         let actor = NamedEntity {
             name: "UNC3886".into(),
@@ -536,12 +1013,13 @@ mod tests {
             aliases: vec![],
             role: NameRole::Attributed,
             evidence: "Mandiant observed UNC3886 exploiting the appliances.".into(),
-            source: crate::model::NameSource::Attack,
+            source: NameSource::Attack,
         };
         let facts = |text: &'static str, actors: &'static [NamedEntity]| Facts {
             title: "t",
             text,
             kind: &kind,
+            published: None,
             iocs: &[],
             techniques: &[],
             hunts: &[],
@@ -549,18 +1027,15 @@ mod tests {
             actors,
         };
         let actors: &'static [NamedEntity] = Box::leak(vec![actor.clone()].into_boxed_slice());
-        let a = m.assess(&facts(
-            "Mandiant observed UNC3886 exploiting the appliances.",
-            actors,
-        ));
-        let part = a.parts.iter().find(|p| p.factor == "named-actor").unwrap();
-        assert!(part.reason.contains("UNC3886, G1048"), "{}", part.reason);
-        assert_eq!(part.evidence, actor.evidence);
+        let a = m.assess(&facts("Mandiant observed it on the appliances.", actors));
+        let p = part(&a, "named-actor").unwrap();
+        assert!(p.reason.contains("UNC3886, G1048"), "{}", p.reason);
+        assert_eq!(p.evidence, actor.evidence);
         let a = m.assess(&facts(
             "A state-sponsored group breached the ministry.",
             &[],
         ));
-        assert!(a.parts.iter().any(|p| p.factor == "named-actor"));
+        assert!(part(&a, "named-actor").is_some());
         let mentioned: &'static [NamedEntity] = Box::leak(
             vec![NamedEntity {
                 role: NameRole::Mentioned,
@@ -569,6 +1044,6 @@ mod tests {
             .into_boxed_slice(),
         );
         let a = m.assess(&facts("The loader breached the ministry.", mentioned));
-        assert!(!a.parts.iter().any(|p| p.factor == "named-actor"));
+        assert!(part(&a, "named-actor").is_none());
     }
 }
