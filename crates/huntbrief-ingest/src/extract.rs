@@ -8,9 +8,7 @@ use dom_smoothie::{Config, Readability, TextMode};
 use serde::Deserialize;
 use thiserror::Error;
 
-/// Pages with more elements than this are refused rather than parsed: a real article
-/// has a few thousand, and the readability pass is not linear in element count.
-const MAX_ELEMENTS: usize = 100_000;
+use crate::shape::{self, MAX_ELEMENTS, ShapeError};
 
 /// A chrome element is removed only when it holds less than this share of the page's
 /// text, so that a class name such as `post-share-wrapper` around the whole article
@@ -21,8 +19,9 @@ const MAX_CHROME_SHARE: f64 = 0.4;
 pub enum ExtractError {
     #[error("the HTML page has no readable article text")]
     NoText,
-    #[error("the HTML page is too complex to extract ({0} elements, limit {MAX_ELEMENTS})")]
-    TooComplex(usize),
+    /// Refused by the pre-scan, before any parsing.
+    #[error("the HTML page is too complex to extract: {0}")]
+    TooComplex(#[from] ShapeError),
 }
 
 /// The readable part of a page.
@@ -72,11 +71,8 @@ pub fn looks_like_html(input: &str) -> bool {
 
 /// Extracts the article from `html`. `url` (absolute) resolves relative links.
 pub fn extract_html(html: &str, url: Option<&str>) -> Result<Extracted, ExtractError> {
+    shape::check(html)?;
     let doc = Document::from(html);
-    let elements = doc.select("*").length();
-    if elements > MAX_ELEMENTS {
-        return Err(ExtractError::TooComplex(elements));
-    }
     let page_title = clean(&doc.select("title").text());
     let first_heading = clean(&doc.select("h1").text());
     remove_chrome(&doc);
@@ -106,10 +102,14 @@ pub fn extract_html(html: &str, url: Option<&str>) -> Result<Extracted, ExtractE
 }
 
 /// Text of an HTML fragment (a feed entry's body), paragraphs kept; plain text passes
-/// through unchanged.
+/// through unchanged. A fragment too complex to parse gives its text with tags dropped.
 pub fn fragment_text(body: &str) -> String {
     if !body.contains('<') {
         return tidy(body);
+    }
+    if let Err(e) = shape::check(body) {
+        tracing::info!(error = %e, "feed text not parsed as HTML");
+        return tidy(&shape::strip_tags(body));
     }
     let doc = Document::fragment(body);
     for selector in &CHROME.remove {

@@ -8,4 +8,5 @@ pub mod feed;
 pub mod http;
 pub mod opml;
 pub mod outbound;
+pub mod shape;
 pub mod sources;

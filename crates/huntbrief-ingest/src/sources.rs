@@ -13,7 +13,7 @@ use crate::advisories::{parse_ghsa, parse_kev};
 use crate::decode::decode;
 use crate::extract::{extract_html, fragment_text, looks_like_html};
 use crate::feed::{self, Item};
-use crate::http::{Conditional, FetchError, Fetched, Fetcher};
+use crate::http::{Conditional, FetchError, Fetched, Fetcher, Page};
 
 /// How a source is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -176,11 +176,17 @@ pub async fn poll(
         Fetched::NotModified => return Ok(Polled::NotModified),
         Fetched::Page(page) => page,
     };
-    let items = match source.adapter {
-        Adapter::Feed => feed::parse(&page.body, page.content_type.as_deref(), &page.final_url)?,
-        Adapter::Ghsa => parse_ghsa(&page.body)?,
-        Adapter::Kev => parse_kev(&page.body, today, limits.kev_window_days)?,
-    };
+    let adapter = source.adapter;
+    let (body, content_type, base) = (page.body, page.content_type, page.final_url);
+    // Parsing is CPU work: off the async executor, so other sources' timers keep running.
+    let items = off_executor(move || -> Result<Vec<Item>, PollError> {
+        Ok(match adapter {
+            Adapter::Feed => feed::parse(&body, content_type.as_deref(), &base)?,
+            Adapter::Ghsa => parse_ghsa(&body)?,
+            Adapter::Kev => parse_kev(&body, today, limits.kev_window_days)?,
+        })
+    })
+    .await?;
     Ok(Polled::Items {
         items,
         etag: page.etag,
@@ -200,10 +206,11 @@ pub struct ArticleText {
 /// The item's full text: its own body when complete, else the article page's readable
 /// text, falling back to the feed text (as a summary) when the page cannot be used.
 pub async fn full_text(fetcher: &Fetcher, item: &Item, limits: Limits) -> ArticleText {
-    let feed_text = || fragment_text(&item.body);
+    let feed_body = item.body.clone();
+    let feed_text = off_executor(move || fragment_text(&feed_body)).await;
     if !item.is_teaser() {
         return ArticleText {
-            text: feed_text(),
+            text: feed_text,
             body: Body::Full,
             page_error: None,
         };
@@ -212,36 +219,47 @@ pub async fn full_text(fetcher: &Fetcher, item: &Item, limits: Limits) -> Articl
         .get(&item.url, Conditional::default(), limits.max_page_bytes)
         .await
     {
-        Ok(Fetched::Page(page)) => {
-            let html = decode(&page.body, page.content_type.as_deref());
-            let extracted = if looks_like_html(&html) {
-                extract_html(&html, Some(&page.final_url))
-                    .map(|e| e.text)
-                    .map_err(|e| e.to_string())
-            } else if html.trim().is_empty() {
-                Err("empty page".to_owned())
-            } else {
-                Ok(html)
-            };
-            match extracted {
-                Ok(text) if text.len() >= feed_text().len() => {
-                    return ArticleText {
-                        text,
-                        body: Body::Full,
-                        page_error: None,
-                    };
-                }
-                Ok(_) => "page has less text than the feed".to_owned(),
-                Err(e) => e,
+        Ok(Fetched::Page(page)) => match off_executor(move || page_text(&page)).await {
+            Ok(text) if text.len() >= feed_text.len() => {
+                return ArticleText {
+                    text,
+                    body: Body::Full,
+                    page_error: None,
+                };
             }
-        }
+            Ok(_) => "page has less text than the feed".to_owned(),
+            Err(e) => e,
+        },
         Ok(Fetched::NotModified) => "unexpected 304".to_owned(),
         Err(e) => e.to_string(),
     };
     ArticleText {
-        text: feed_text(),
+        text: feed_text,
         body: Body::Summary,
         page_error: Some(page_error),
+    }
+}
+
+/// The readable text of a fetched page (CPU work: call it off the executor).
+fn page_text(page: &Page) -> Result<String, String> {
+    let html = decode(&page.body, page.content_type.as_deref());
+    if looks_like_html(&html) {
+        extract_html(&html, Some(&page.final_url))
+            .map(|e| e.text)
+            .map_err(|e| e.to_string())
+    } else if html.trim().is_empty() {
+        Err("empty page".to_owned())
+    } else {
+        Ok(html)
+    }
+}
+
+/// Runs CPU-bound `work` on the blocking pool, so that a hostile page cannot stall the
+/// executor's timers (other sources' deadlines) while it is parsed.
+async fn off_executor<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => value,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
     }
 }
 

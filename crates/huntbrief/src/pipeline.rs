@@ -232,44 +232,54 @@ impl Pipeline<'_> {
         };
         let text_hash = sha256_hex(text.as_bytes());
 
-        // Read, merge and write under one lock: two sources carrying the same story in
-        // one run must not overwrite each other's source names.
-        let mut store = self.store();
-        let existing = store.article(&url)?;
-        let mut names: BTreeSet<String> = existing
-            .iter()
-            .flat_map(|a| a.briefing.sources.iter().cloned())
-            .collect();
-        let new_source = names.insert(source.name.clone());
-        if let Some(a) = &existing
-            && a.text_hash == text_hash
-            && !new_source
-        {
-            store.put_fingerprint(&url, &source.name, &fingerprint)?;
-            return Ok(Some(Outcome::Unchanged));
-        }
-        let title = if item.title.trim().is_empty() {
-            url.clone()
-        } else {
-            item.title.clone()
-        };
-        let article = Article {
-            title,
-            url: Some(url.clone()),
-            sources: names.into_iter().collect(),
-            published: item
-                .published
-                .or(existing.as_ref().and_then(|a| a.briefing.published)),
-            text: text.clone(),
-            body,
-        };
-        let stored = StoredArticle {
-            url: url.clone(),
-            first_seen: existing.as_ref().map_or(self.now, |a| a.first_seen),
-            changed_at: self.now,
-            text_hash,
-            text,
-            briefing: analyze(&article, self.kb),
+        // Two sources carrying the same story in one run must not overwrite each other's
+        // source names: the analysis runs without the lock (it is CPU work, off the
+        // executor), and is redone if the stored story changed meanwhile.
+        let (mut store, stored, existing) = loop {
+            let existing = self.store().article(&url)?;
+            let mut names: BTreeSet<String> = existing
+                .iter()
+                .flat_map(|a| a.briefing.sources.iter().cloned())
+                .collect();
+            let new_source = names.insert(source.name.clone());
+            if let Some(a) = &existing
+                && a.text_hash == text_hash
+                && !new_source
+            {
+                self.store()
+                    .put_fingerprint(&url, &source.name, &fingerprint)?;
+                return Ok(Some(Outcome::Unchanged));
+            }
+            let title = if item.title.trim().is_empty() {
+                url.clone()
+            } else {
+                item.title.clone()
+            };
+            let article = Article {
+                title,
+                url: Some(url.clone()),
+                sources: names.into_iter().collect(),
+                published: item
+                    .published
+                    .or(existing.as_ref().and_then(|a| a.briefing.published)),
+                text: text.clone(),
+                body,
+            };
+            let briefing = tokio::task::block_in_place(|| analyze(&article, self.kb));
+            let store = self.store();
+            let key = |a: &StoredArticle| (a.text_hash.clone(), a.briefing.sources.clone());
+            if store.article(&url)?.as_ref().map(key) != existing.as_ref().map(key) {
+                continue;
+            }
+            let stored = StoredArticle {
+                url: url.clone(),
+                first_seen: existing.as_ref().map_or(self.now, |a| a.first_seen),
+                changed_at: self.now,
+                text_hash: text_hash.clone(),
+                text: text.clone(),
+                briefing,
+            };
+            break (store, stored, existing);
         };
         // Queued in the transaction that stores the briefing: a crash cannot separate them.
         let webhooks = self.webhooks.wanting(&stored.briefing);
