@@ -1,6 +1,8 @@
 //! Article kind, from cue phrases in the title and the opening of the body
 //! (`data/triage.toml`). The same words play different roles: "How LiveRamp used X to
-//! remediate Log4Shell" is a case study, so the title's framing weighs most.
+//! remediate Log4Shell" is a case study, so the title's framing weighs most; but a body
+//! that reads as a threat report (intrusions, malware behaviour, indicators) makes the
+//! article a threat report whatever its title's first word.
 
 use std::collections::BTreeMap;
 
@@ -16,9 +18,30 @@ use crate::text::sentence_at;
 struct TriageFile {
     title_weight: u32,
     framing_weight: u32,
+    framing: Vec<String>,
     body_chars: usize,
     body_cap: u32,
+    report: ReportSpec,
     kind: BTreeMap<String, CueList>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportSpec {
+    chars: usize,
+    min_cues: usize,
+    ratio: usize,
+    phrases: Vec<String>,
+    terms: Vec<String>,
+}
+
+/// When a framed title yields to the body (see `[report]` in the data file).
+#[derive(Debug)]
+struct Report {
+    chars: usize,
+    min_cues: usize,
+    ratio: usize,
+    cues: Cues,
 }
 
 #[derive(Debug, Deserialize)]
@@ -41,8 +64,11 @@ const THREAT_KINDS: [Kind; 4] = [
 pub struct Triage {
     title_weight: u32,
     framing_weight: u32,
+    /// Kinds a title match frames ("How to…", "Introducing…", "Police arrest…").
+    framing: Vec<Kind>,
     body_chars: usize,
     body_cap: u32,
+    report: Report,
     kinds: Vec<(Kind, Cues)>,
 }
 
@@ -73,22 +99,39 @@ impl Triage {
                 .map_err(|e| KbError::invalid(Self::FILE, format!("kind {name}: {e}")))?;
             kinds.push((kind, cues));
         }
+        let framing = file
+            .framing
+            .iter()
+            .map(|k| {
+                Kind::parse(k).ok_or_else(|| {
+                    KbError::invalid(Self::FILE, format!("unknown framing kind {k:?}"))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let r = file.report;
+        let report = Report {
+            chars: r.chars,
+            min_cues: r.min_cues,
+            ratio: r.ratio,
+            cues: Cues::new(&r.phrases, &r.terms)
+                .map_err(|e| KbError::invalid(Self::FILE, format!("report: {e}")))?,
+        };
         Ok(Self {
             title_weight: file.title_weight,
             framing_weight: file.framing_weight,
+            framing,
             body_chars: file.body_chars,
             body_cap: file.body_cap,
+            report,
             kinds,
         })
     }
 
     pub fn classify(&self, title: &str, text: &str) -> Classified {
-        let mut cut = self.body_chars.min(text.len());
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let opening = &text[..cut];
-        let mut best: Option<(u32, bool, Kind, String)> = None;
+        let opening = prefix(text, self.body_chars);
+        // (score, threat, framed by the title, kind, evidence): the highest wins; a threat
+        // kind wins a tie, then the kind the title frames.
+        let mut scored: Vec<(u32, bool, bool, Kind, String)> = Vec::new();
         for (kind, cues) in &self.kinds {
             let in_title = cues.find_all(title);
             let in_body = cues.find_all(opening);
@@ -107,16 +150,14 @@ impl Triage {
                 }
                 continue;
             }
-            let mut distinct: Vec<&str> = in_body.iter().map(|r| &opening[r.clone()]).collect();
-            distinct.sort_unstable_by_key(|s| s.to_lowercase());
-            distinct.dedup_by_key(|s| s.to_lowercase());
             let threat = THREAT_KINDS.contains(kind);
-            let title_points = match (in_title.is_empty(), threat) {
+            let framed = !in_title.is_empty() && self.framing.contains(kind);
+            let title_points = match (in_title.is_empty(), framed) {
                 (true, _) => 0,
-                (false, true) => self.title_weight,
-                (false, false) => self.framing_weight,
+                (false, false) => self.title_weight,
+                (false, true) => self.framing_weight,
             };
-            let score = title_points + (distinct.len() as u32).min(self.body_cap);
+            let score = title_points + (distinct(opening, &in_body) as u32).min(self.body_cap);
             if score == 0 {
                 continue;
             }
@@ -125,21 +166,58 @@ impl Triage {
                 (true, Some(m)) => sentence_at(opening, m.start).to_owned(),
                 (true, None) => String::new(),
             };
-            let better = best
-                .as_ref()
-                .is_none_or(|(s, t, _, _)| score > *s || (score == *s && threat && !t));
-            if better {
-                best = Some((score, threat, *kind, evidence));
-            }
+            scored.push((score, threat, framed, *kind, evidence));
         }
-        match best {
-            Some((_, _, kind, evidence)) => Classified { kind, evidence },
-            None => Classified {
+        scored.sort_by(|a, b| (b.0, b.1, b.2).cmp(&(a.0, a.1, a.2)));
+        let Some((_, threat, _, kind, evidence)) = scored.first().cloned() else {
+            return Classified {
                 kind: Kind::Other,
                 evidence: String::new(),
-            },
+            };
+        };
+        if !threat && let Some(evidence) = self.reads_as_report(kind, text) {
+            // The best threat kind of the title and opening, else a campaign.
+            let kind = scored.iter().find(|s| s.1).map_or(Kind::Campaign, |s| s.3);
+            return Classified { kind, evidence };
         }
+        Classified { kind, evidence }
     }
+
+    /// The sentence that shows a framed article's body is a threat report: enough
+    /// distinct report cues, and many more of them than of its framing kind's own cues.
+    fn reads_as_report(&self, framing: Kind, text: &str) -> Option<String> {
+        let r = &self.report;
+        let body = prefix(text, r.chars);
+        let found = r.cues.find_all(body);
+        let report = distinct(body, &found);
+        let own = self
+            .kinds
+            .iter()
+            .find(|(k, _)| *k == framing)
+            .map_or(0, |(_, cues)| distinct(body, &cues.find_all(body)));
+        (report >= r.min_cues && report > r.ratio * own)
+            .then(|| sentence_at(body, found[0].start).to_owned())
+    }
+}
+
+/// The first `max` bytes of `text`, cut at a char boundary.
+fn prefix(text: &str, max: usize) -> &str {
+    let mut cut = max.min(text.len());
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &text[..cut]
+}
+
+/// How many different strings (ignoring case) the matches cover.
+fn distinct(text: &str, matches: &[std::ops::Range<usize>]) -> usize {
+    let mut seen: Vec<String> = matches
+        .iter()
+        .map(|r| text[r.clone()].to_lowercase())
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    seen.len()
 }
 
 /// Whether a kind is about threat activity (the others are LOW unless they report some).
@@ -162,7 +240,7 @@ mod tests {
 
     #[test]
     fn schema_rejects_unknown_kinds_fields_and_bad_patterns() {
-        let base = "title_weight = 3\nframing_weight = 4\nbody_chars = 100\nbody_cap = 2\n";
+        let base = "title_weight = 3\nframing_weight = 4\nframing = ['tutorial']\nbody_chars = 100\nbody_cap = 2\n[report]\nchars = 100\nmin_cues = 2\nratio = 2\nphrases = ['c2']\nterms = []\n";
         assert!(Triage::parse(&format!("{base}[kind.rumour]\nphrases = []\nterms = []")).is_err());
         assert!(
             Triage::parse(&format!("{base}[kind.other]\nphrases = ['x']\nterms = []")).is_err()

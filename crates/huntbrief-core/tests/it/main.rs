@@ -1,4 +1,5 @@
 //! Integration tests of the analysis (one test binary for the crate).
 
+mod report_gate;
 mod severity_set;
 mod triage_corpus;
