@@ -853,6 +853,12 @@ mod tests {
             ),
             (
                 Kind::Campaign,
+                "Date-picker widget on npm hijacked to ship a wallet stealer",
+                "Version 4.0.2, installed by thousands of projects, runs a postinstall script.",
+                [Crit, High],
+            ),
+            (
+                Kind::Campaign,
                 "Botnet enslaves thousands of cameras",
                 "The malware spreads over Telnet.",
                 [High, Med],
