@@ -23,6 +23,10 @@ use crate::html::attack_url;
 pub const OPENAPI: &str = include_str!("../assets/openapi.json");
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 500;
+/// Paging further than this is refused (400) rather than computed with.
+pub const MAX_OFFSET: usize = 10_000_000;
+/// `days` of the technique counts: 0 (today) up to a century.
+const MAX_DAYS: i64 = 36_500;
 
 type Shared = State<Arc<AppState>>;
 
@@ -58,6 +62,9 @@ pub struct ListQuery {
 impl ListQuery {
     /// The filter, or a message saying which parameter is wrong.
     pub fn filter(&self) -> Result<Filter, String> {
+        if self.offset.is_some_and(|o| o > MAX_OFFSET) {
+            return Err(format!("offset must be at most {MAX_OFFSET}"));
+        }
         let date = |v: &Option<String>, name: &str| {
             given(v)
                 .map(|s| {
@@ -255,7 +262,7 @@ struct TechniqueQuery {
 pub fn technique_counts(state: &AppState, days: Option<i64>) -> Value {
     let snapshot = state.snapshot();
     let catalog = &snapshot.catalog;
-    let since = days.map(|d| (Utc::now() - Duration::days(d.max(0))).date_naive());
+    let since = days.map(|d| (Utc::now() - Duration::days(d.clamp(0, MAX_DAYS))).date_naive());
     let rows: Vec<Value> = catalog
         .techniques(since)
         .into_iter()
@@ -278,6 +285,9 @@ pub fn technique_counts(state: &AppState, days: Option<i64>) -> Value {
 }
 
 async fn techniques(State(state): Shared, Query(q): Query<TechniqueQuery>) -> Response {
+    if q.days.is_some_and(|d| !(0..=MAX_DAYS).contains(&d)) {
+        return bad_request(format!("days must be between 0 and {MAX_DAYS}"));
+    }
     axum::Json(technique_counts(&state, q.days)).into_response()
 }
 

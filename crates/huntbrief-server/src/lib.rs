@@ -10,6 +10,7 @@ pub mod actors;
 pub mod api;
 pub mod auth;
 pub mod catalog;
+pub mod conn;
 pub mod dashboard;
 pub mod html;
 pub mod taxii;
@@ -25,6 +26,7 @@ use huntbrief_store::{Store, StoreError, StoredArticle};
 
 pub use auth::Credentials;
 pub use catalog::Catalog;
+pub use conn::ConnLimits;
 
 /// What the pages and the API read: one consistent view of the store.
 #[derive(Debug, Default)]
@@ -119,11 +121,23 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, refreshing the view every `refresh`.
+/// Serves until `shutdown` resolves, refreshing the view every `refresh`, with the
+/// default connection limits.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
     refresh: Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_with(listener, state, refresh, ConnLimits::default(), shutdown).await
+}
+
+/// [`serve`] with explicit connection limits.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    refresh: Duration,
+    limits: ConnLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let refresher = {
@@ -143,9 +157,7 @@ pub async fn serve(
             }
         })
     };
-    let result = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = conn::accept_loop(listener, router(state), limits, shutdown).await;
     refresher.abort();
     result
 }

@@ -283,7 +283,9 @@ impl Selection {
             .get("next")
             .map(|s| {
                 s.parse::<usize>()
-                    .map_err(|_| format!("next {s:?} is not ours"))
+                    .ok()
+                    .filter(|&n| n <= crate::api::MAX_OFFSET)
+                    .ok_or_else(|| format!("next {s:?} is not ours"))
             })
             .transpose()?
             .unwrap_or(0);

@@ -112,6 +112,11 @@ pub struct ServeConfig {
     pub password: Option<String>,
     /// How often to look for new briefings in the store (default 10 s).
     pub refresh_secs: Option<u64>,
+    /// Open connections at most (default 512, and at most half the open-file limit).
+    pub max_connections: Option<usize>,
+    /// A request's headers must arrive within this; idle connections close after it
+    /// (default 10 s).
+    pub header_timeout_secs: Option<u64>,
 }
 
 /// `[export]`: formats other tools ingest, rewritten after each run.

@@ -2,6 +2,7 @@
 //! authentication and security headers, and picking up new briefings from the store.
 
 mod api;
+mod conn;
 mod dashboard;
 mod taxii;
 
@@ -15,7 +16,7 @@ use base64::Engine;
 use chrono::NaiveDate;
 use huntbrief_core::hunts::HuntKb;
 use huntbrief_core::{Article, Body, KnowledgeBase, analyze};
-use huntbrief_server::{AppState, Credentials};
+use huntbrief_server::{AppState, ConnLimits, Credentials};
 use huntbrief_store::{SqliteStore, Store, StoredArticle};
 
 pub const USER: &str = "analyst";
@@ -64,6 +65,10 @@ pub struct Server {
 
 impl Server {
     pub fn start(tag: &str, articles: &[StoredArticle]) -> Self {
+        Self::start_with(tag, articles, ConnLimits::default())
+    }
+
+    pub fn start_with(tag: &str, articles: &[StoredArticle], limits: ConnLimits) -> Self {
         let dir = std::env::temp_dir().join(format!("hb-serve-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -87,10 +92,11 @@ impl Server {
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
         let addr = listener.local_addr().unwrap();
-        runtime.spawn(huntbrief_server::serve(
+        runtime.spawn(huntbrief_server::serve_with(
             listener,
             state.clone(),
             Duration::from_secs(3600),
+            limits,
             std::future::pending(),
         ));
         Self {

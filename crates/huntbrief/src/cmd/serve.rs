@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use huntbrief_core::hunts::HuntKb;
 use huntbrief_ingest::http::Fetcher;
-use huntbrief_server::{AppState, Credentials};
+use huntbrief_server::{AppState, ConnLimits, Credentials};
 use huntbrief_store::SqliteStore;
 
 use crate::cmd::run::{RunArgs, Shutdown, State, jittered, pass, runtime};
@@ -38,6 +38,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
     let credentials = credentials(serve)?;
     let refresh = Duration::from_secs(serve.refresh_secs.unwrap_or(10).max(1));
+    let defaults = ConnLimits::default();
+    let limits = ConnLimits {
+        header_timeout: serve
+            .header_timeout_secs
+            .map_or(defaults.header_timeout, |s| Duration::from_secs(s.max(1))),
+        max_connections: serve.max_connections.unwrap_or(defaults.max_connections),
+        ..defaults
+    };
     // The server reads through its own connection; a pass writes through the state's.
     let db = state.config.db_path()?;
     let store = SqliteStore::open(&db)
@@ -57,9 +65,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
         let mut stop = Shutdown::listen()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(huntbrief_server::serve(listener, app, refresh, async {
-            let _ = rx.await;
-        }));
+        let server = tokio::spawn(huntbrief_server::serve_with(
+            listener,
+            app,
+            refresh,
+            limits,
+            async {
+                let _ = rx.await;
+            },
+        ));
         if args.watch {
             let fetcher = Fetcher::new(state.fetch_policy()?)?;
             loop {
