@@ -219,10 +219,17 @@ fn why(out: &mut String, b: &Briefing) {
         b.hunts.len(),
         b.techniques.len(),
     );
-    if !b.severity_reasons.is_empty() {
+    if b.body == Body::Summary || !b.severity_reasons.is_empty() {
         out.push('\n');
-        for reason in &b.severity_reasons {
-            let _ = writeln!(out, "- {}", inline(reason));
-        }
+    }
+    if b.body == Body::Summary {
+        // The grade rests on a headline and a teaser: the reader should know.
+        let _ = writeln!(out, "- {TEASER_ONLY}");
+    }
+    for reason in &b.severity_reasons {
+        let _ = writeln!(out, "- {}", inline(reason));
     }
 }
+
+/// The first reason of a briefing whose article page could not be read.
+pub const TEASER_ONLY: &str = "Graded from the feed's summary; the article page could not be read.";

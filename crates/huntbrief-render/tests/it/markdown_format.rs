@@ -79,7 +79,26 @@ fn empty_briefing_shows_every_fallback_line() {
             "missing line {line:?} in\n{md}"
         );
     }
-    assert!(md.ends_with("RSS summary.\n"));
+    assert!(
+        md.ends_with("RSS summary.\n\n- Graded from the feed's summary; the article page could not be read.\n"),
+        "a teaser-only briefing says so under Why this matters:\n{md}"
+    );
+}
+
+#[test]
+fn a_briefing_of_the_full_article_does_not_say_it_was_teaser_only() {
+    let full = render(&Briefing {
+        body: Body::Full,
+        ..briefing()
+    });
+    assert!(!full.contains("the article page could not be read"));
+    let teaser = render(&Briefing {
+        body: Body::Summary,
+        ..briefing()
+    });
+    let why = teaser.find("## Why this matters").unwrap();
+    let note = teaser.find("- Graded from the feed's summary").unwrap();
+    assert!(why < note, "the note is under Why this matters");
 }
 
 #[test]
