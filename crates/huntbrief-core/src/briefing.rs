@@ -19,7 +19,7 @@ pub fn analysis_text(article: &Article, kb: &KnowledgeBase) -> String {
 pub fn analyze(article: &Article, kb: &KnowledgeBase) -> Briefing {
     let text = analysis_text(article, kb);
     let title = collapse_whitespace(&normalize(&article.title));
-    let summary = summarize(&text, &title, &article.sources);
+    let summary = summarize(&text, &title, &article.sources, &kb.profile);
     let classified = kb.triage.classify(&title, &text);
     let kind = classified.kind;
     let iocs = iocs::extract(&text, &kb.iocs, article.url.as_deref());

@@ -117,6 +117,10 @@ pub static EMBEDDED: Embedded = Embedded(&[
     ),
     (Triage::FILE, include_str!("../../../data/triage.toml")),
     (
+        crate::summary::Chrome::FILE,
+        include_str!("../../../data/profile.toml"),
+    ),
+    (
         SeverityModel::FILE,
         include_str!("../../../data/severity.toml"),
     ),
@@ -140,6 +144,8 @@ pub struct KnowledgeBase {
     /// Threat actors, malware and tools (ATT&CK groups and software, `data/actors/`).
     pub names: crate::names::NamesKb,
     pub triage: Triage,
+    /// What may precede the story at the start of a Threat Profile.
+    pub profile: crate::summary::Chrome,
     pub severity: SeverityModel,
     /// Field maps, use-case library, sweeps and artifact rules (`data/hunts/`).
     pub hunts: crate::hunts::HuntKb,
@@ -166,6 +172,7 @@ impl KnowledgeBase {
             attack: crate::attack::AttackKb::parse(source)?,
             names: crate::names::NamesKb::parse(source)?,
             triage: Triage::parse(&source(Triage::FILE))?,
+            profile: crate::summary::Chrome::parse(&source(crate::summary::Chrome::FILE))?,
             severity: SeverityModel::parse(&source(SeverityModel::FILE))?,
             hunts: crate::hunts::HuntKb::parse(source)?,
             kev: HashSet::new(),

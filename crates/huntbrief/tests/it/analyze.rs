@@ -279,7 +279,7 @@ fn a_cve_listed_in_the_stored_kev_catalogue_raises_severity() {
     let reasons = with["severity_reasons"].to_string();
     assert!(
         reasons.contains(
-            "CISA Known Exploited Vulnerabilities catalogue (CVE-2026-20001): “The update fixes CVE-2026-20001"
+            "CISA Known Exploited Vulnerabilities catalogue (CVE-2026-20001), in the body: “The update fixes CVE-2026-20001"
         ),
         "{reasons}"
     );
