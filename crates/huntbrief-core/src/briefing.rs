@@ -22,7 +22,9 @@ pub fn analyze(article: &Article, kb: &KnowledgeBase) -> Briefing {
     let summary = summarize(&text, &title, &article.sources, &kb.profile);
     let classified = kb.triage.classify(&title, &text);
     let kind = classified.kind;
-    let iocs = iocs::extract(&text, &kb.iocs, article.url.as_deref());
+    let mut iocs = iocs::extract(&text, &kb.iocs, article.url.as_deref());
+    // A page of IOC-like tokens must not flood the briefing, the exports and the hunts.
+    let iocs_cut = iocs::cap(&mut iocs, kb.max_iocs);
     // Tutorials, product news, opinion and withdrawn advisories describe no attack of
     // their own: the techniques they mention are examples, not evidence.
     let techniques = if is_threat(kind) {
@@ -82,6 +84,7 @@ pub fn analyze(article: &Article, kb: &KnowledgeBase) -> Briefing {
         severity_parts: assessment.parts,
         summary,
         iocs,
+        iocs_cut,
         techniques,
         kill_chain,
         hunts,

@@ -152,6 +152,9 @@ pub struct KnowledgeBase {
     /// CVE IDs in the CISA Known Exploited Vulnerabilities catalogue. Not a data file:
     /// the catalogue changes daily, so the binary fills it from its database.
     pub kev: HashSet<String>,
+    /// Indicators kept per briefing (high-fidelity first); not a data file either: the
+    /// binary's config may change it.
+    pub max_iocs: usize,
 }
 
 impl KnowledgeBase {
@@ -176,6 +179,7 @@ impl KnowledgeBase {
             severity: SeverityModel::parse(&source(SeverityModel::FILE))?,
             hunts: crate::hunts::HuntKb::parse(source)?,
             kev: HashSet::new(),
+            max_iocs: crate::iocs::MAX_PER_BRIEFING,
         })
     }
 }

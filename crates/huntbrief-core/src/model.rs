@@ -453,6 +453,9 @@ pub struct Briefing {
     /// The Threat Profile: a clean summary of the article.
     pub summary: String,
     pub iocs: Vec<Indicator>,
+    /// Indicators found beyond the per-briefing cap and left out (lowest fidelity first).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub iocs_cut: usize,
     pub techniques: Vec<TechniqueHit>,
     pub kill_chain: Vec<Phase>,
     pub hunts: Vec<Hunt>,
@@ -465,6 +468,10 @@ pub struct Briefing {
     /// Dual-use and attacker tools the article names (never security products).
     #[serde(default)]
     pub tools: Vec<NamedEntity>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Briefing {

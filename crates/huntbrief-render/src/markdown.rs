@@ -134,6 +134,14 @@ fn body_words(body: Body) -> &'static str {
 }
 
 fn iocs(out: &mut String, b: &Briefing) {
+    if b.iocs_cut > 0 {
+        let _ = write!(
+            out,
+            "- _{} further indicators were cut: a briefing keeps at most {} (high-fidelity first)._\n",
+            b.iocs_cut,
+            b.iocs.len()
+        );
+    }
     let mut shown: Vec<_> = b.high_fidelity_iocs().collect();
     if shown.is_empty() {
         let _ = write!(

@@ -29,6 +29,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// KEV entries added within this many days become briefings (default 14).
     pub kev_window_days: Option<i64>,
+    /// Indicators kept per briefing, high-fidelity first (default 2,000).
+    pub max_iocs: Option<usize>,
     /// Exports written after every run (none by default).
     #[serde(default)]
     pub export: ExportConfig,

@@ -34,6 +34,27 @@ use crate::text::{collapse_whitespace, sentences};
 /// Longest evidence sentence kept, in characters.
 const MAX_EVIDENCE: usize = 400;
 
+/// Indicators kept per briefing by default: a real report lists hundreds at most.
+pub const MAX_PER_BRIEFING: usize = 2_000;
+
+/// Keeps at most `max` indicators, high fidelity first, in their order of appearance;
+/// returns how many were left out.
+pub fn cap(iocs: &mut Vec<Indicator>, max: usize) -> usize {
+    if iocs.len() <= max {
+        return 0;
+    }
+    let mut order: Vec<usize> = (0..iocs.len()).collect();
+    order.sort_by_key(|&i| iocs[i].fidelity); // stable: earlier first within a fidelity
+    let mut keep = vec![false; iocs.len()];
+    for &i in &order[..max] {
+        keep[i] = true;
+    }
+    let cut = iocs.len() - max;
+    let mut flags = keep.into_iter();
+    iocs.retain(|_| flags.next().unwrap_or(false));
+    cut
+}
+
 /// Every indicator in `text`, at every fidelity, each once (at its best fidelity), in
 /// order of first appearance. `article_url` marks the publisher's own site as a
 /// reference.

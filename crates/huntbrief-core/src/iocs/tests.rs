@@ -510,3 +510,48 @@ fn messy_defangs_of_addresses_and_links() {
         &["68b329da9893e34099c7d8ad5cb9c940"],
     );
 }
+
+#[test]
+fn a_flood_of_indicators_is_capped_high_fidelity_first() {
+    // Domains named in passing (not high fidelity), then hashes of the dropped files and
+    // the C2 servers (high fidelity).
+    let mut text = String::new();
+    for i in 0..300u32 {
+        text.push_str(&format!(
+            "See also the write-up at research-{i}.example.org today.\n"
+        ));
+    }
+    text.push_str("The loader dropped these files:\n");
+    for i in 0..300u32 {
+        text.push_str(&format!("{:032x}\n", 0x9e37_79b9_u128 * u128::from(i + 1)));
+    }
+    text.push_str("The implant beacons to the C2 servers 185.220.101.45 and 185.220.101.46.\n");
+    let mut found = all(&text);
+    let total = found.len();
+    let high: Vec<String> = found
+        .iter()
+        .filter(|i| i.fidelity == Fidelity::High)
+        .map(|i| i.value.clone())
+        .collect();
+    assert!(high.iter().any(|v| v == "185.220.101.45"), "{high:?}");
+    let lower = total - high.len();
+    assert!(
+        lower > 100 && high.len() > 100,
+        "{lower} lower, {} high",
+        high.len()
+    );
+    assert!(
+        found[0].fidelity != Fidelity::High,
+        "lower-fidelity indicators come first in the text"
+    );
+
+    let max = high.len() + 10;
+    let cut = cap(&mut found, max);
+    assert_eq!((found.len(), cut), (max, total - max));
+    for v in &high {
+        assert!(found.iter().any(|i| &i.value == v), "{v} was cut");
+    }
+    let offsets: Vec<usize> = found.iter().map(|i| i.offset).collect();
+    assert!(offsets.is_sorted(), "order of appearance is kept");
+    assert_eq!(cap(&mut found, max), 0, "under the cap nothing changes");
+}

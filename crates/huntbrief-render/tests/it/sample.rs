@@ -60,6 +60,7 @@ pub fn briefing() -> Briefing {
         summary: "A wiper was deployed against energy firms after exploitation of a firewall flaw."
             .into(),
         iocs,
+        iocs_cut: 0,
         techniques: vec![TechniqueHit {
             id: "T1490".into(),
             name: "Inhibit System Recovery".into(),

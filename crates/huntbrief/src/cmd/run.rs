@@ -118,6 +118,9 @@ impl State {
         let mut kb = crate::kb::load(common.data.as_deref())?;
         let kev = self.store.lock().unwrap_or_else(|p| p.into_inner()).kev()?;
         kb.kev = kev.into_iter().map(|r| r.cve).collect();
+        if let Some(max) = self.config.max_iocs {
+            kb.max_iocs = max.max(1);
+        }
         Ok(kb)
     }
 }
