@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use thiserror::Error;
 
-use crate::decode::{as_utf8_xml, decode};
+use crate::decode::{as_utf8_xml, decode_xml};
 
 /// Items read from one feed, newest first, at most this many.
 pub const MAX_ITEMS: usize = 100;
@@ -50,7 +50,7 @@ impl Item {
 
 /// Parses a feed body; `base` resolves relative links.
 pub fn parse(body: &[u8], content_type: Option<&str>, base: &str) -> Result<Vec<Item>, FeedError> {
-    let text = as_utf8_xml(&decode(body, content_type));
+    let text = as_utf8_xml(&decode_xml(body, content_type));
     let feed = feed_rs::parser::Builder::new()
         .base_uri(Some(base))
         .build()
@@ -95,7 +95,15 @@ pub fn parse(body: &[u8], content_type: Option<&str>, base: &str) -> Result<Vec<
         })
         .collect();
     items.sort_by_key(|i| std::cmp::Reverse(i.published));
-    items.truncate(MAX_ITEMS);
+    if items.len() > MAX_ITEMS {
+        tracing::warn!(
+            feed = base,
+            items = items.len(),
+            skipped = items.len() - MAX_ITEMS,
+            "the feed has more items than are read; keeping the newest {MAX_ITEMS}"
+        );
+        items.truncate(MAX_ITEMS);
+    }
     Ok(items)
 }
 
@@ -183,6 +191,43 @@ mod tests {
             ..item.clone()
         };
         assert!(cut.is_teaser());
+    }
+
+    #[test]
+    fn a_contradicting_header_charset_does_not_lose_the_feed() {
+        let mut latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel><title>L</title>\
+<item><title>Caf\xe9 skimmer</title><link>https://l.example/1</link></item></channel></rss>"
+            .to_vec();
+        let items = parse(
+            &latin1,
+            Some("application/rss+xml; charset=utf-8"),
+            "https://l.example/",
+        )
+        .unwrap();
+        assert_eq!(items[0].title, "Café skimmer");
+        latin1.retain(|b| b.is_ascii());
+        let items = parse(
+            &latin1,
+            Some("text/xml; charset=utf-16"),
+            "https://l.example/",
+        )
+        .unwrap();
+        assert_eq!(items[0].title, "Caf skimmer");
+    }
+
+    #[test]
+    fn only_the_newest_items_of_a_huge_feed_are_kept() {
+        let mut rss = String::from("<rss version=\"2.0\"><channel><title>Big</title>");
+        for i in 0..(MAX_ITEMS + 50) {
+            rss.push_str(&format!(
+                "<item><title>Post {i}</title><link>https://b.example/{i}</link><pubDate>{}</pubDate></item>",
+                chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap().checked_add_days(chrono::Days::new(i as u64)).unwrap().format("%a, %d %b %Y 10:00:00 GMT")
+            ));
+        }
+        rss.push_str("</channel></rss>");
+        let items = parse(rss.as_bytes(), None, "https://b.example/feed").unwrap();
+        assert_eq!(items.len(), MAX_ITEMS);
+        assert_eq!(items[0].title, format!("Post {}", MAX_ITEMS + 49));
     }
 
     #[test]

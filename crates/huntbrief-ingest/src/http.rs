@@ -267,6 +267,7 @@ impl Fetcher {
                 } else {
                     format!("redirect to {url}: {why}")
                 };
+                tracing::warn!(url = %url, reason = why, "refused to fetch");
                 return Err(Attempt::Fail(FetchError::Refused(why)));
             }
             let mut request = self.client.get(url.clone());
@@ -336,6 +337,11 @@ impl Attempt {
 
     fn from_reqwest(e: reqwest::Error) -> Self {
         if let Some(refusal) = find_refusal(&e) {
+            tracing::warn!(
+                url = e.url().map(|u| u.as_str()),
+                reason = refusal.0,
+                "refused to fetch"
+            );
             Self::Fail(FetchError::Refused(refusal.0.clone()))
         } else if e.is_timeout() {
             Self::Fail(FetchError::Timeout)
