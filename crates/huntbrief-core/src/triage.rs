@@ -168,7 +168,7 @@ impl Triage {
             };
             scored.push((score, threat, framed, *kind, evidence));
         }
-        scored.sort_by(|a, b| (b.0, b.1, b.2).cmp(&(a.0, a.1, a.2)));
+        scored.sort_by_key(|s| std::cmp::Reverse((s.0, s.1, s.2)));
         let Some((_, threat, _, kind, evidence)) = scored.first().cloned() else {
             return Classified {
                 kind: Kind::Other,
