@@ -8,5 +8,7 @@ pub mod feed;
 pub mod http;
 pub mod opml;
 pub mod outbound;
+#[cfg(test)]
+mod proptests;
 pub mod shape;
 pub mod sources;
