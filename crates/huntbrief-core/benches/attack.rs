@@ -5,6 +5,9 @@
 //! `../shared/eval/attack-dev-documents.jsonl`, article by article (skipped when that
 //! folder is absent). Each iteration analyses the whole megabyte on one core.
 //!
+//! `repeated_ids_96kb`: the adversarial `The actor used ` + `T1059.` × 16,000 (issue 20),
+//! which must stay linear (target: well under a second).
+//!
 //! Run: `cargo bench -p huntbrief-core --bench attack`
 
 use std::path::Path;
@@ -117,4 +120,13 @@ fn cti_reports_1mb(bencher: Bencher) {
             bencher.bench(|| ());
         }
     }
+}
+
+#[divan::bench(sample_count = 5)]
+fn repeated_ids_96kb(bencher: Bencher) {
+    let text = format!("The actor used {}", "T1059.".repeat(16_000));
+    let kb = &*KB;
+    bencher
+        .counter(BytesCount::new(text.len()))
+        .bench(|| divan::black_box(infer(divan::black_box(&text), kb)));
 }

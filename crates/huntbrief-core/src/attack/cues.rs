@@ -36,6 +36,9 @@ pub struct Sentence {
     pub range: Range<usize>,
     /// False for sentences in dropped sections and reference lines.
     pub in_scope: bool,
+    /// A link or citation line outside any dropped section (out of scope as prose; a
+    /// mapping row linking an ATT&CK technique page still counts for the ID layer).
+    pub link_line: bool,
     /// The strongest cue anywhere in the sentence (see [`Cues::polarity_at`] for clauses).
     pub polarity: Polarity,
     /// Whether every clause of the sentence is negated or advice: nothing in it is a claim.
@@ -91,6 +94,8 @@ pub struct Cues {
 
 /// Headings are short; longer lines are prose.
 const HEADING_MAX_WORDS: usize = 9;
+/// A line of at least this many words (not a citation) is narrative.
+const PROSE_MIN_WORDS: usize = 12;
 
 impl Cues {
     pub const FILE: &'static str = "attack/cues.toml";
@@ -147,14 +152,20 @@ impl Cues {
     /// The sentences of `text` with their scope and polarity.
     pub fn sentences(&self, text: &str) -> Vec<Sentence> {
         let dropped = self.dropped_lines(text);
+        // Both lists are sorted: one sweep keeps this linear however many sections drop.
+        let mut next_drop = 0;
         sentences(text)
             .into_iter()
             .map(|range| {
                 let s = &text[range.clone()];
-                let in_scope = !dropped
-                    .iter()
-                    .any(|d| d.start <= range.start && range.start < d.end)
-                    && !self.is_reference(s);
+                while dropped.get(next_drop).is_some_and(|d| d.end <= range.start) {
+                    next_drop += 1;
+                }
+                let in_dropped = dropped
+                    .get(next_drop)
+                    .is_some_and(|d| d.start <= range.start);
+                let link_line = !in_dropped && self.is_reference(s);
+                let in_scope = !in_dropped && !link_line;
                 let clauses = self.clauses(s);
                 let pols: Vec<Polarity> =
                     clauses.iter().map(|c| self.clause_polarity(s, c)).collect();
@@ -167,6 +178,7 @@ impl Cues {
                 Sentence {
                     range,
                     in_scope,
+                    link_line,
                     polarity,
                     no_claim,
                 }
@@ -238,19 +250,32 @@ impl Cues {
     /// Byte ranges of dropped sections: from a dropping heading to the next heading, or
     /// for trailer headings (references, related articles) to the end of the text unless
     /// a reopening heading (an ATT&CK table, an appendix) comes first.
+    ///
+    /// A trailer heading followed by more narrative than precedes it is page navigation
+    /// ("Subscribe", "Tags:" in the site's header), not the end of the story: it is ignored.
     fn dropped_lines(&self, text: &str) -> Vec<Range<usize>> {
         let mut out = Vec::new();
         // The open section's start, and whether it is a trailer.
         let mut open: Option<(usize, bool)> = None;
+        let total_prose = text
+            .split_inclusive('\n')
+            .map(|l| self.prose_len(l))
+            .sum::<usize>();
+        let mut prose_before = 0;
         let mut offset = 0;
         for line in text.split_inclusive('\n') {
             let start = offset;
             offset += line.len();
+            let prose = self.prose_len(line);
+            prose_before += prose;
             let t = line.trim();
             if t.is_empty() || !self.looks_like_heading(t) {
                 continue;
             }
             let tail = self.drop_tail.is_match(t);
+            if tail && total_prose - prose_before > prose_before {
+                continue;
+            }
             let drops = tail || self.drop_section.is_match(t);
             match open {
                 None if drops => open = Some((start, tail)),
@@ -273,6 +298,17 @@ impl Cues {
             out.push(s..text.len());
         }
         out
+    }
+
+    /// The length of `line` if it is narrative prose (a long line that is not a citation),
+    /// else 0.
+    fn prose_len(&self, line: &str) -> usize {
+        let t = line.trim();
+        if t.split_whitespace().nth(PROSE_MIN_WORDS - 1).is_some() && !self.is_reference(t) {
+            t.len()
+        } else {
+            0
+        }
     }
 
     fn looks_like_heading(&self, line: &str) -> bool {
@@ -344,6 +380,37 @@ mod tests {
         assert_eq!(c.polarity_at(s, &(task..task + 9)), Polarity::Asserted);
         assert!(!c.sentences(s)[0].no_claim);
         assert!(c.sentences("The sample did not contact any server.")[0].no_claim);
+    }
+
+    #[test]
+    fn navigation_headings_before_the_story_do_not_cut_it() {
+        let c = cues();
+        let story = "The operators sent spearphishing emails with a macro document to the finance staff of the company.\nThe macro downloaded a loader from a compromised WordPress site and ran it with rundll32 on the host.\n";
+        for nav in ["Subscribe", "Contact Us", "Tags:", "Share this article"] {
+            let text = format!("Home\nResearch\n{nav}\nRansomware returns\n{story}");
+            let sents = c.sentences(&text);
+            let last = sents.last().unwrap();
+            assert!(last.in_scope, "{nav}: {:?}", &text[last.range.clone()]);
+            // The same heading after the story is a trailer and still ends it.
+            let text = format!(
+                "{story}{nav}\nWe use cookies to improve this site, and you can read about them.\n"
+            );
+            let sents = c.sentences(&text);
+            assert!(
+                sents[0].in_scope && !sents.last().unwrap().in_scope,
+                "{nav}"
+            );
+        }
+    }
+
+    #[test]
+    fn many_dropped_sections_stay_linear() {
+        let c = cues();
+        let text = "Mitigations\nBlock macros.\nTimeline\nThe actor ran schtasks.\n".repeat(5_000);
+        let sents = c.sentences(&text);
+        let kept = sents.iter().filter(|s| s.in_scope).count();
+        // Per block: the "Timeline" heading and the actor's sentence.
+        assert_eq!(kept, 2 * 5_000);
     }
 
     #[test]

@@ -1,8 +1,10 @@
-//! Layer 1: technique IDs the article writes out (`T1059.001`, `T1574.002`), remapped
-//! through revocations to the current ID. An ID in a sentence that says what was done
-//! ("... used PowerShell to download the payload (T1059.001)") is strong evidence; an ID
-//! in a bare list of names ("Valid Accounts [T1078]") is a weak one that needs another
-//! layer to agree, since such lists are often generic profiles rather than findings.
+//! Layer 1: technique IDs the article writes out (`T1059.001`, `T1574.002`, a link to
+//! `attack.mitre.org/techniques/T1059/001/`), remapped through revocations to the current
+//! ID. The author's own mapping, in running text ("... to download the payload
+//! (T1059.001)") or in a table or list ("Valid Accounts [T1078]"), is strong evidence by
+//! itself unless the sentence denies or only hedges it, or it sits in an out-of-scope
+//! section (mitigations, detection content, references). `descriptive` tells running text
+//! from list entries (for the evidence score).
 
 use std::ops::Range;
 
@@ -20,6 +22,8 @@ pub struct IdHit {
     pub range: Range<usize>,
     /// Whether the sentence describes behaviour beyond the ID and its name.
     pub descriptive: bool,
+    /// Whether the sentence only hedges ("could use T1059"): not sure on its own.
+    pub hedged: bool,
 }
 
 /// Words that do not make a list entry descriptive.
@@ -63,33 +67,56 @@ pub fn find(text: &str, sents: &[Sentence], table: &Table) -> Vec<IdHit> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
+    // The sentence whose IDs were last counted, and their number.
+    let mut counted: Option<(usize, usize)> = None;
     while let Some(pos) = memchr::memchr(b'T', &bytes[i..]) {
         let start = i + pos;
         i = start + 1;
         if start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_') {
             continue;
         }
-        let end = id_end(bytes, start);
-        let Some(end) = end else { continue };
-        let written = &text[start..end];
-        let Some(current) = table.normalize(written) else {
+        let Some(mut end) = id_end(bytes, start) else {
+            continue;
+        };
+        let in_link = text[..start].ends_with("techniques/");
+        // A sub-technique page: `techniques/T1059/001`.
+        let mut written = text[start..end].to_owned();
+        if in_link && end == start + 5 {
+            let sub = bytes.get(end + 1..end + 4);
+            if bytes.get(end) == Some(&b'/')
+                && sub.is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+                && !bytes.get(end + 4).is_some_and(u8::is_ascii_digit)
+            {
+                written = format!("{written}.{}", &text[end + 1..end + 4]);
+                end += 4;
+            }
+        }
+        let Some(current) = table.normalize(&written) else {
             continue;
         };
         let Some(si) = sentence_of(sents, start) else {
             continue;
         };
         let s = &sents[si];
-        if !s.in_scope || s.no_claim || s.polarity == Polarity::Negated {
+        // A mapping row that links the technique's page is a link line, not a citation.
+        let scoped = s.in_scope || (s.link_line && in_link);
+        if !scoped || s.no_claim || s.polarity == Polarity::Negated {
             continue;
         }
         let sentence = &text[s.range.clone()];
-        let descriptive = is_descriptive(sentence, table, current);
+        // Counted once per sentence: a run of thousands of IDs must stay linear.
+        if counted.is_none_or(|(c, _)| c != si) {
+            counted = Some((si, count_ids(sentence)));
+        }
+        let list = counted.is_some_and(|(_, n)| n >= LIST_IDS);
+        let descriptive = !list && is_descriptive(sentence, table, current);
         out.push(IdHit {
             id: current.to_owned(),
-            written: (written != current).then(|| written.to_owned()),
+            written: (written != current).then_some(written),
             sentence: si,
             range: start..end,
             descriptive,
+            hedged: s.polarity == Polarity::Hedged,
         });
         i = end;
     }
@@ -123,24 +150,39 @@ fn id_end(b: &[u8], start: usize) -> Option<usize> {
 /// A sentence naming this many technique IDs is a list, however long.
 const LIST_IDS: usize = 3;
 
-fn is_descriptive(sentence: &str, table: &Table, id: &str) -> bool {
-    let ids = sentence
+fn count_ids(sentence: &str) -> usize {
+    sentence
         .split(|c: char| !c.is_ascii_alphanumeric() && c != '.')
-        .filter(|w| is_technique_id(w.trim_end_matches('.')))
-        .count();
-    if ids >= LIST_IDS {
-        return false;
-    }
+        .flat_map(|w| w.split('.'))
+        .filter(|w| is_technique_id(w))
+        .count()
+}
+
+/// Whether a sentence with fewer than [`LIST_IDS`] IDs says more than the ID and its name.
+fn is_descriptive(sentence: &str, table: &Table, id: &str) -> bool {
     let name = table.display_name(id).unwrap_or_default().to_lowercase();
     let name_words: Vec<&str> = name
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    let lower = sentence.to_lowercase();
+    let tactic_words: Vec<String> = table
+        .tactics()
+        .iter()
+        .flat_map(|t| t.name.split_whitespace())
+        .map(str::to_lowercase)
+        .collect();
+    // Links and tactic names in a mapping row describe nothing either.
+    let lower: String = sentence
+        .split_whitespace()
+        .filter(|w| !w.contains("://") && !w.starts_with("www."))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
     let others = lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.len() > 1 && w.chars().any(char::is_alphabetic))
         .filter(|w| !FILLER.contains(w) && !name_words.contains(w))
+        .filter(|w| !tactic_words.iter().any(|t| t == w))
         // Other IDs and tactic IDs in the same list entry do not describe anything.
         .filter(|w| !(w.starts_with('t') && w[1..].bytes().all(|b| b.is_ascii_digit())))
         .count();

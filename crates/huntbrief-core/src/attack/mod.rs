@@ -20,7 +20,7 @@ pub mod patterns;
 pub mod table;
 pub mod train;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 pub use cues::{Cues, Polarity, Sentence};
 pub use linear::Model;
@@ -177,9 +177,9 @@ pub fn infer_with(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> V
 #[derive(Debug, Clone, Default)]
 pub struct Candidate {
     pub id: String,
-    /// An ID written in a sentence that describes behaviour.
+    /// An ID the author wrote in an asserting sentence, list entry or table row.
     pub id_strong: bool,
-    /// An ID written anywhere (a list entry included).
+    /// An ID written anywhere (hedged sentences included).
     pub id_weak: bool,
     /// A pattern at or above [`STRONG_PATTERN`] in an asserting sentence.
     pub pattern_strong: bool,
@@ -254,12 +254,8 @@ impl Candidate {
                 .then(a.layer.cmp(&b.layer))
                 .then(a.start.cmp(&b.start))
         });
-        let mut seen = Vec::new();
-        details.retain(|e| {
-            let new = !seen.contains(&e.start);
-            seen.push(e.start);
-            new
-        });
+        let mut seen = HashSet::new();
+        details.retain(|e| seen.insert(e.start));
         details.truncate(MAX_EVIDENCE);
         if details.is_empty() {
             return None;
@@ -282,7 +278,7 @@ impl Candidate {
 pub fn candidates(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> Vec<Candidate> {
     let sents = kb.cues.sentences(text);
     let mut found: BTreeMap<String, Candidate> = BTreeMap::new();
-    let sentence_text = |i: usize| collapse_whitespace(&text[sents[i].range.clone()]);
+    let sentence_text = |i: usize| clip(&text[sents[i].range.clone()]);
     let evidence = |i: usize, layer: Layer, score: f32, matched: Option<String>| Evidence {
         sentence: sentence_text(i),
         start: sents[i].range.start,
@@ -292,15 +288,38 @@ pub fn candidates(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> V
         matched,
     };
 
+    let id_hits = explicit::find(text, &sents, &kb.table);
+    // Rows of an ATT&CK mapping (an ID with little else) speak through their ID only: the
+    // tactic and technique names beside it are labels, not behaviour.
+    let mapping_rows: HashSet<usize> = id_hits
+        .iter()
+        .filter(|h| !h.descriptive)
+        .map(|h| h.sentence)
+        .collect();
     if layers.ids {
-        for h in explicit::find(text, &sents, &kb.table) {
+        // One evidence entry per technique and sentence, at most MAX_EVIDENCE per technique:
+        // a sentence repeating an ID thousands of times must not be copied as often.
+        let mut shown: HashSet<(String, usize)> = HashSet::new();
+        for h in id_hits {
             let f = found.entry(h.id.clone()).or_insert_with(|| Candidate {
                 id: h.id.clone(),
                 ..Candidate::default()
             });
-            f.id_strong |= h.descriptive;
+            let before = (f.id_strong, f.id_weak);
+            f.id_strong |= !h.hedged;
             f.id_weak = true;
-            let score = if h.descriptive { 0.9 } else { 0.5 };
+            let id_evidence = f.evidence.iter().filter(|e| e.layer == Layer::Id).count();
+            let upgrade = before != (f.id_strong, f.id_weak);
+            if !upgrade
+                && (id_evidence >= MAX_EVIDENCE || !shown.insert((h.id.clone(), h.sentence)))
+            {
+                continue;
+            }
+            let score = match (h.hedged, h.descriptive) {
+                (true, _) => 0.5,
+                (false, true) => 0.9,
+                (false, false) => 0.8,
+            };
             f.evidence.push(evidence(
                 h.sentence,
                 Layer::Id,
@@ -315,14 +334,15 @@ pub fn candidates(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> V
             .hits(text, &sents, &kb.cues)
             .into_iter()
             .filter(|h| h.polarity <= Polarity::Hedged && !sents[h.sentence].no_claim)
+            .filter(|h| !mapping_rows.contains(&h.sentence))
             .collect();
         // A sentence that shows a sub-technique is evidence for it, not for its parent.
-        let sub_in: Vec<(usize, &str)> = hits
+        let sub_in: HashSet<(usize, &str)> = hits
             .iter()
             .filter(|h| h.id.contains('.'))
             .map(|h| (h.sentence, table::parent_of(&h.id)))
             .collect();
-        let mut sentences_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut sentences_of: HashSet<(&str, usize)> = HashSet::new();
         for h in &hits {
             if sub_in.contains(&(h.sentence, h.id.as_str())) {
                 continue;
@@ -341,9 +361,7 @@ pub fn candidates(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> V
                 ..Candidate::default()
             });
             f.pattern_strong |= score >= STRONG_PATTERN;
-            let list = sentences_of.entry(h.id.as_str()).or_default();
-            if !list.contains(&h.sentence) {
-                list.push(h.sentence);
+            if sentences_of.insert((h.id.as_str(), h.sentence)) {
                 f.pattern_sentences += 1;
             }
             f.pattern_best = f.pattern_best.max(score);
@@ -393,6 +411,27 @@ pub fn candidates(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> V
         }
     }
     found.into_values().collect()
+}
+
+/// Evidence longer than this is cut (a "sentence" can be a whole unpunctuated page).
+pub const MAX_EVIDENCE_CHARS: usize = 600;
+
+/// The sentence as evidence: whitespace collapsed, at most [`MAX_EVIDENCE_CHARS`] bytes.
+fn clip(sentence: &str) -> String {
+    let mut cut = sentence.len().min(4 * MAX_EVIDENCE_CHARS);
+    while !sentence.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut s = collapse_whitespace(&sentence[..cut]);
+    if s.len() > MAX_EVIDENCE_CHARS {
+        let mut end = MAX_EVIDENCE_CHARS;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push('…');
+    }
+    s
 }
 
 /// Model probabilities of the sentences that can carry a claim: (sentence index, per class).

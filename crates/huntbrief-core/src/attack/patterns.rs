@@ -4,7 +4,7 @@
 //! beside a tool name) and may be vetoed by an exclusion phrase; each rule carries the
 //! sentences it must match and the ones it must leave alone, checked when the file loads.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -304,6 +304,7 @@ impl Patterns {
         }
         raw.sort_by_key(|(rule, r)| (r.start, *rule));
         let mut out: Vec<(usize, PatternHit)> = Vec::new();
+        let mut fired: HashSet<(usize, usize)> = HashSet::new();
         for (rule_i, range) in raw {
             let Some(si) = sentence_of(sents, range.start) else {
                 continue;
@@ -313,8 +314,9 @@ impl Patterns {
             if !s.in_scope || range.end > s.range.end {
                 continue;
             }
-            // One hit per rule and sentence is enough.
-            if out.iter().any(|(r, h)| *r == rule_i && h.sentence == si) {
+            // One hit per rule and sentence is enough (a set: a run of repeats stays linear).
+            // Context and exclusion are per sentence, so the first hit decides for all.
+            if !fired.insert((rule_i, si)) {
                 continue;
             }
             let rule = &self.rules[rule_i];

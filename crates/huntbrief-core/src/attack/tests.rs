@@ -32,12 +32,41 @@ fn every_technique_has_evidence_a_current_name_and_tactics() {
 
 #[test]
 fn technique_names_in_lists_and_tables_are_not_evidence() {
-    let text = "Process Injection [T1055]\nIngress Tool Transfer\nT1105 Ingress Tool Transfer\nUser Execution: Malicious File";
+    let text = "Process Injection\nIngress Tool Transfer\nUser Execution: Malicious File\nName\nAPI\nHTTP\nDescription";
     assert!(ids(text).is_empty(), "{:?}", ids(text));
     // The same words in a sentence about what happened are.
     assert_eq!(
         ids("The loader uses process injection to hide inside a legitimate svchost.exe process."),
         ["T1055"]
+    );
+}
+
+#[test]
+fn the_authors_own_attack_mapping_is_evidence_by_itself() {
+    let table = "Appendix: MITRE ATT&CK mapping\n\
+        Tactic | Technique | ID\n\
+        Discovery | Account Discovery: Domain Account | T1087.002\n\
+        Command and Control | Ingress Tool Transfer | https://attack.mitre.org/techniques/T1105/\n\
+        Execution | PowerShell | https://attack.mitre.org/techniques/T1059/001/\n\
+        Persistence | DLL Side-Loading | T1574.002\n";
+    assert_eq!(ids(table), ["T1059.001", "T1087.002", "T1105", "T1574.001"]);
+    // Not when denied, only hedged, or under a detection or mitigation heading, nor a
+    // look-alike code.
+    let not = "We found no sign of T1486 in this intrusion.\n\
+        An attacker could in theory use T1055 here.\n\
+        The T1000 router and the XT1059 model were affected, see CVE-2024-1059.\n\
+        Mitigations\n\
+        M1042 limits T1021.001: disable RDP where it is not needed.\n\
+        Detection\n\
+        The rule tags attack.t1003.001 and T1003.001.\n";
+    assert!(ids(not).is_empty(), "{:?}", ids(not));
+    // A citation list at the end is not the author's mapping.
+    let refs = "The actor stole credentials from the browsers of the victims it had compromised.\n\
+        References\n[1] https://attack.mitre.org/techniques/T1555/003/\n";
+    assert!(
+        !ids(refs).contains(&"T1555.003".to_owned()),
+        "{:?}",
+        ids(refs)
     );
 }
 
@@ -102,6 +131,43 @@ fn a_teamcity_rce_story_gets_no_phishing_techniques() {
     );
     // What the story does describe: exploitation of a public-facing application.
     assert!(got.contains(&"T1190".to_owned()), "{got:?}");
+}
+
+#[test]
+fn a_long_run_of_repeated_ids_is_one_list_entry() {
+    // 96 KB in one "sentence": each ID is found once, the run is a list, the one technique
+    // is emitted once, and the evidence holds a few bounded excerpts rather than one copy
+    // of the whole text per ID.
+    let kb = kb();
+    let text = format!("The actor used {}", "T1059.".repeat(16_000));
+    let sents = kb.cues.sentences(&text);
+    let hits = explicit::find(&text, &sents, &kb.table);
+    assert_eq!(hits.len(), 16_000);
+    assert!(hits.iter().all(|h| h.id == "T1059" && !h.descriptive));
+    let cands = candidates(&text, &kb, Layers::ALL, &kb.model);
+    let c = cands.iter().find(|c| c.id == "T1059").unwrap();
+    assert!(c.id_strong);
+    let evidence_bytes: usize = cands
+        .iter()
+        .flat_map(|c| &c.evidence)
+        .map(|e| e.sentence.len())
+        .sum();
+    assert!(evidence_bytes < 20 * MAX_EVIDENCE_CHARS, "{evidence_bytes}");
+    let hits = infer(&text, &kb);
+    assert_eq!(
+        hits.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+        ["T1059"]
+    );
+    assert!(hits[0].evidence.len() == 1 && hits[0].evidence[0].len() <= MAX_EVIDENCE_CHARS + 3);
+    // Separators and pattern phrases repeated without end stay one bounded result too.
+    for unit in ["schtasks /create ", "; ", "powershell -enc ", "T1059.001, "] {
+        let text = unit.repeat(96_000 / unit.len());
+        let hits = infer(&text, &kb);
+        assert!(hits.len() <= 3, "{unit}: {hits:?}");
+        for t in &hits {
+            assert!(t.evidence.iter().all(|e| e.len() <= MAX_EVIDENCE_CHARS + 8));
+        }
+    }
 }
 
 #[test]
