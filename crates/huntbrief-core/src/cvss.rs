@@ -24,14 +24,18 @@ pub struct Vector {
     pub no_privileges: bool,
     /// No user interaction (`UI:N`).
     pub no_interaction: bool,
+    /// A high impact on confidentiality, integrity or availability (v3 `C/I/A:H`, v4
+    /// `VC/VI/VA:H`).
+    pub high_impact: bool,
     /// The v3.x base score; v4.0 scores need FIRST's lookup table and are not computed.
     pub score: Option<f32>,
 }
 
 impl Vector {
-    /// Remote, unauthenticated and without user interaction.
+    /// Remote, unauthenticated, without user interaction, and with a high impact: a
+    /// remote request that only slows a parser down is not what the rubric means.
     pub fn wide_open(&self) -> bool {
-        self.network && self.no_privileges && self.no_interaction
+        self.network && self.no_privileges && self.no_interaction && self.high_impact
     }
 }
 
@@ -55,6 +59,9 @@ pub fn vectors(text: &str) -> Vec<(Range<usize>, Vector)> {
             let get = |k: &str| metrics.iter().find(|(m, _)| *m == k).map(|(_, v)| *v);
             // AV, PR and UI are mandatory in every version; without them it is no vector.
             let (av, pr, ui) = (get("AV")?, get("PR")?, get("UI")?);
+            let high_impact = ["C", "I", "A", "VC", "VI", "VA"]
+                .iter()
+                .any(|k| get(k) == Some("H"));
             let score = if version == "4.0" {
                 None
             } else {
@@ -68,6 +75,7 @@ pub fn vectors(text: &str) -> Vec<(Range<usize>, Vector)> {
                     network: av == "N",
                     no_privileges: pr == "N",
                     no_interaction: ui == "N",
+                    high_impact,
                     score,
                 },
             ))
@@ -173,6 +181,11 @@ mod tests {
         assert!(found[0].1.wide_open() && found[0].1.score.is_none());
         assert_eq!(found[0].1.version, "4.0");
         assert!(!found[1].1.wide_open());
+        let low = vectors("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L");
+        assert!(
+            !low[0].1.wide_open(),
+            "remote and unauthenticated, but a low impact"
+        );
         assert_eq!(
             found[1].1.text,
             "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H"

@@ -28,7 +28,8 @@ pub struct LabelledSet {
 pub struct Labelled {
     /// The rubric row the article belongs to.
     pub row: String,
-    /// `dev` (looked at while building) or `holdout` (not).
+    /// `dev` (looked at while building), `holdout` (set apart, looked at once the
+    /// factors were written) or `fresh` (written after the factors were final).
     pub split: String,
     pub title: String,
     pub text: String,
@@ -50,6 +51,9 @@ pub enum SetError {
         problem: String,
     },
 }
+
+/// How an article was used while building severity.
+pub const SPLITS: [&str; 3] = ["dev", "holdout", "fresh"];
 
 /// The rubric's rows; a labelled article names one.
 pub const ROWS: [&str; 12] = [
@@ -81,8 +85,8 @@ impl LabelledSet {
             if !ROWS.contains(&a.row.as_str()) {
                 return Err(bad(format!("unknown row {:?}", a.row)));
             }
-            if !matches!(a.split.as_str(), "dev" | "holdout") {
-                return Err(bad(format!("split {:?} is not dev or holdout", a.split)));
+            if !SPLITS.contains(&a.split.as_str()) {
+                return Err(bad(format!("split {:?} is not one of {SPLITS:?}", a.split)));
             }
             if a.title.trim().is_empty() || !(150..=700).contains(&a.text.chars().count()) {
                 return Err(bad("needs a title and a 150–700 character teaser".into()));
@@ -197,11 +201,11 @@ impl fmt::Display for Report<'_, '_> {
             "| set | articles | in band | rate | kind as labelled | non-threat with techniques/hunts |"
         )?;
         writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: |")?;
-        for (name, f) in [
-            ("all", all),
-            ("dev", split("dev")),
-            ("holdout", split("holdout")),
-        ] {
+        let splits = SPLITS.map(|s| (s, split(s)));
+        for (name, f) in std::iter::once(("all", all)).chain(splits) {
+            if f.articles == 0 {
+                continue;
+            }
             writeln!(
                 out,
                 "| {name} | {} | {} | {:.1}% | {} | {} |",

@@ -24,6 +24,8 @@ struct SeverityFile {
     scale: Scale,
     kind_points: BTreeMap<String, i32>,
     kind_cap: BTreeMap<String, String>,
+    #[serde(default)]
+    kind_cap_unless: BTreeMap<String, Vec<String>>,
     ties: Ties,
     old_cve: OldCve,
     cvss: CvssPoints,
@@ -63,6 +65,9 @@ struct CvssPoints {
     high_points: i32,
     medium_from: f32,
     medium_points: i32,
+    /// The ceiling a stated score below `high_from`, and one below `critical_from`, sets.
+    below_high_cap: String,
+    below_critical_cap: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,6 +77,9 @@ struct AdvisoryPoints {
     high: i32,
     moderate: i32,
     low: i32,
+    /// The ceilings a moderate and a low rating set.
+    moderate_cap: String,
+    low_cap: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,6 +94,9 @@ struct FactorSpec {
     cap: Option<String>,
     #[serde(default)]
     unless: Vec<String>,
+    /// Factors whose presence lifts this factor's ceiling (not its points).
+    #[serde(default)]
+    cap_unless: Vec<String>,
     #[serde(default)]
     phrases: Vec<String>,
     #[serde(default)]
@@ -119,6 +130,7 @@ struct Factor {
     group: Option<String>,
     cap: Option<Severity>,
     unless: Vec<String>,
+    cap_unless: Vec<String>,
     cues: Option<Cues>,
     from: Option<Computed>,
 }
@@ -141,8 +153,12 @@ pub struct ScorePart {
 #[derive(Debug)]
 pub struct SeverityModel {
     scale: Scale,
+    /// Ceilings of structured evidence: CVSS below HIGH / below CRIT, advisory moderate / low.
+    structured_caps: [Severity; 4],
     kind_points: BTreeMap<&'static str, i32>,
     kind_cap: BTreeMap<&'static str, Severity>,
+    /// Factors that lift a kind's ceiling (a breach that is also ransomware encryption).
+    kind_cap_unless: BTreeMap<&'static str, Vec<String>>,
     ties: Ties,
     old_cve: OldCve,
     cvss: CvssPoints,
@@ -246,6 +262,7 @@ impl SeverityModel {
                 group: f.group,
                 cap,
                 unless: f.unless,
+                cap_unless: f.cap_unless,
                 cues,
                 from: f.from,
             });
@@ -254,6 +271,7 @@ impl SeverityModel {
             if let Some(u) = f
                 .unless
                 .iter()
+                .chain(&f.cap_unless)
                 .find(|u| !factors.iter().any(|x| &x.id == *u))
             {
                 return Err(invalid(format!(
@@ -272,10 +290,25 @@ impl SeverityModel {
             .iter()
             .map(|(k, c)| Ok((kind(k)?.as_str(), severity(c, "kind_cap")?)))
             .collect::<Result<_, KbError>>()?;
+        let mut kind_cap_unless = BTreeMap::new();
+        for (k, list) in &file.kind_cap_unless {
+            if let Some(u) = list.iter().find(|u| !factors.iter().any(|x| &x.id == *u)) {
+                return Err(invalid(format!("kind_cap_unless {k}: {u} is not a factor")));
+            }
+            kind_cap_unless.insert(kind(k)?.as_str(), list.clone());
+        }
+        let structured_caps = [
+            severity(&file.cvss.below_high_cap, "cvss")?,
+            severity(&file.cvss.below_critical_cap, "cvss")?,
+            severity(&file.advisory.moderate_cap, "advisory")?,
+            severity(&file.advisory.low_cap, "advisory")?,
+        ];
         Ok(Self {
             scale: file.scale,
+            structured_caps,
             kind_points,
             kind_cap,
+            kind_cap_unless,
             ties: file.ties,
             old_cve: file.old_cve,
             cvss: file.cvss,
@@ -286,8 +319,12 @@ impl SeverityModel {
 
     pub fn assess(&self, facts: &Facts<'_>) -> Assessment {
         let mut parts: Vec<(&Factor, ScorePart)> = Vec::new();
+        let mut caps: Vec<(&Factor, Severity)> = Vec::new();
         for f in &self.factors {
             if let Some(found) = self.apply(f, facts) {
+                if let Some(cap) = found.cap.or(f.cap) {
+                    caps.push((f, cap));
+                }
                 let reason = match found.detail {
                     Some(detail) => format!("{} ({detail})", f.reason),
                     None => f.reason.clone(),
@@ -364,7 +401,15 @@ impl SeverityModel {
         }
 
         // Ceilings: the kind's, then any factor's.
-        let kind_cap = self.kind_cap.get(kind.as_str()).copied();
+        let lifted = self
+            .kind_cap_unless
+            .get(kind.as_str())
+            .is_some_and(|list| parts.iter().any(|(f, _)| list.contains(&f.id)));
+        let kind_cap = self
+            .kind_cap
+            .get(kind.as_str())
+            .copied()
+            .filter(|_| !lifted);
         if let Some(cap) = kind_cap
             && (severity.at_least(cap) && severity != cap || cap == Severity::Low)
         {
@@ -377,9 +422,12 @@ impl SeverityModel {
                 cap.as_str()
             ));
         }
-        for (f, _) in &parts {
-            if let Some(cap) = f.cap {
-                severity = severity.min_with(cap);
+        let present: HashSet<&str> = parts.iter().map(|(f, _)| f.id.as_str()).collect();
+        for (f, cap) in &caps {
+            let applies = present.contains(f.id.as_str())
+                && !f.cap_unless.iter().any(|u| present.contains(u.as_str()));
+            if applies {
+                severity = severity.min_with(*cap);
             }
         }
         let mut parts: Vec<ScorePart> = parts.into_iter().map(|(_, p)| p).collect();
@@ -428,6 +476,7 @@ impl SeverityModel {
             detail,
             evidence,
             source,
+            cap: None,
         };
         match f.from {
             None => self.cues_in(f, facts),
@@ -456,17 +505,18 @@ impl SeverityModel {
             Some(Computed::Cvss) => {
                 let (score, evidence, source) = self.highest_cvss(facts)?;
                 let c = &self.cvss;
-                let points = if score >= c.critical_from {
-                    c.critical_points
+                let (points, cap) = if score >= c.critical_from {
+                    (c.critical_points, None)
                 } else if score >= c.high_from {
-                    c.high_points
+                    (c.high_points, Some(self.structured_caps[1]))
                 } else if score >= c.medium_from {
-                    c.medium_points
+                    (c.medium_points, Some(self.structured_caps[0]))
                 } else {
-                    return None;
+                    (0, Some(self.structured_caps[0]))
                 };
                 Some(Found {
                     points: points + f.points,
+                    cap,
                     ..found(evidence, source, Some(format!("{score:.1}")))
                 })
             }
@@ -484,14 +534,15 @@ impl SeverityModel {
                 let c = ADVISORY.captures(text)?;
                 let level = c.get(1)?.as_str();
                 let a = &self.advisory;
-                let points = match level {
-                    "critical" => a.critical,
-                    "high" => a.high,
-                    "moderate" | "medium" => a.moderate,
-                    _ => a.low,
+                let (points, cap) = match level {
+                    "critical" => (a.critical, None),
+                    "high" => (a.high, None),
+                    "moderate" | "medium" => (a.moderate, Some(self.structured_caps[2])),
+                    _ => (a.low, Some(self.structured_caps[3])),
                 };
                 Some(Found {
                     points: points + f.points,
+                    cap,
                     ..found(
                         c.get(0)?.as_str().trim_end_matches(':').to_owned(),
                         "advisory",
@@ -546,6 +597,7 @@ impl SeverityModel {
             detail: None,
             evidence,
             source,
+            cap: None,
         })
     }
 
@@ -556,6 +608,19 @@ impl SeverityModel {
                 .captures_iter(text)
                 .filter_map(|c| {
                     let m = c.iter().skip(1).flatten().next()?;
+                    // "CVSS 4.0" names the version, not a score, unless a score is said.
+                    let whole = c.get(0)?.as_str().to_ascii_lowercase();
+                    let version = matches!(m.as_str(), "2.0" | "3.0" | "3.1" | "4.0");
+                    if version && text[m.end()..].starts_with('/') {
+                        return None; // a vector ("CVSS:4.0/AV:N/…"), read by `cvss`
+                    }
+                    if c.get(2).is_some()
+                        && version
+                        && !whole.contains("score")
+                        && !whole.contains(':')
+                    {
+                        return None;
+                    }
                     let score: f32 = m.as_str().parse().ok()?;
                     (score > 0.0 && score <= 10.0)
                         .then(|| (score, sentence_at(text, m.start()).to_owned(), source))
@@ -590,6 +655,8 @@ struct Found {
     detail: Option<String>,
     evidence: String,
     source: &'static str,
+    /// A ceiling the evidence itself sets (a moderate advisory, a medium CVSS score).
+    cap: Option<Severity>,
 }
 
 fn short(s: &str) -> String {
@@ -662,7 +729,7 @@ mod tests {
 
     #[test]
     fn schema_is_checked() {
-        let ok = "[scale]\nCRIT = 70\nHIGH = 45\nMED = 20\n[kind_points]\ncampaign = 1\n[kind_cap]\ntutorial = 'LOW'\n[ties]\npoints = 4\n[old_cve]\nyears = 3\n[cvss]\ncritical_from = 9.0\ncritical_points = 1\nhigh_from = 7.0\nhigh_points = 1\nmedium_from = 4.0\nmedium_points = 1\n[advisory]\ncritical = 1\nhigh = 1\nmoderate = 1\nlow = 0\n";
+        let ok = "[scale]\nCRIT = 70\nHIGH = 45\nMED = 20\n[kind_points]\ncampaign = 1\n[kind_cap]\ntutorial = 'LOW'\n[ties]\npoints = 4\n[old_cve]\nyears = 3\n[cvss]\ncritical_from = 9.0\ncritical_points = 1\nhigh_from = 7.0\nhigh_points = 1\nmedium_from = 4.0\nmedium_points = 1\nbelow_high_cap = 'MED'\nbelow_critical_cap = 'HIGH'\n[advisory]\ncritical = 1\nhigh = 1\nmoderate = 1\nlow = 0\nmoderate_cap = 'MED'\nlow_cap = 'LOW'\n";
         let factor =
             "[[factor]]\nid = 'a'\npoints = 1\nreason = 'r'\nphrases = ['x']\nterms = []\n";
         assert!(SeverityModel::parse(&format!("{ok}{factor}")).is_ok());
@@ -975,6 +1042,55 @@ mod tests {
         );
         assert!(part(&a, "cvss-vector").is_none());
         assert!(part(&a, "cvss").unwrap().reason.contains("7.8"));
+    }
+
+    #[test]
+    fn structured_ratings_bound_the_grade_unless_exploited() {
+        let advisory = "Security advisory GHSA-3m9q-7xw4-h2vp, severity moderate: ReDoS in a parser.\n\nA remote, unauthenticated attacker can execute commands. CVSS vector: CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L.";
+        let a = assess(Kind::Vulnerability, "Parser flaw", advisory);
+        assert_eq!(a.severity, Severity::Med, "{a:?}");
+        assert!(
+            part(&a, "cvss-vector").is_none(),
+            "a low-impact vector is no reach"
+        );
+        let a = assess(
+            Kind::Vulnerability,
+            "Parser flaw exploited in the wild",
+            advisory,
+        );
+        assert!(a.severity.at_least(Severity::High), "{a:?}");
+        let a = assess(
+            Kind::Vulnerability,
+            "Acme fixes VPN flaw",
+            "An unauthenticated attacker can execute code; CVSS 6.5.",
+        );
+        assert_eq!(a.severity, Severity::Med, "{a:?}");
+        let a = assess(
+            Kind::Vulnerability,
+            "Acme fixes VPN flaw",
+            "An unauthenticated attacker can execute code. Scored under CVSS 4.0 by the vendor.",
+        );
+        assert!(
+            part(&a, "cvss").is_none(),
+            "a version is no score: {:?}",
+            a.parts
+        );
+    }
+
+    #[test]
+    fn a_breach_is_med_unless_it_is_also_destruction_or_exploitation() {
+        let a = assess(
+            Kind::Breach,
+            "Retailer confirms breach of 3 million customer records",
+            "Attackers stole names and addresses of 3,000,000 customers.",
+        );
+        assert_eq!(a.severity, Severity::Med, "{a:?}");
+        let a = assess(
+            Kind::Breach,
+            "Retailer confirms breach after ransomware encrypted its servers",
+            "Attackers stole customer records, then encrypted the file servers.",
+        );
+        assert!(a.severity.at_least(Severity::High), "{a:?}");
     }
 
     #[test]
