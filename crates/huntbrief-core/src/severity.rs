@@ -920,6 +920,24 @@ mod tests {
             ),
             (
                 Kind::Campaign,
+                "Intruders reformat file servers at a law firm",
+                "The NAS was reset to factory defaults before staff noticed.",
+                [Crit, High],
+            ),
+            (
+                Kind::Vulnerability,
+                "Gallery plugin lets visitors upload JSP files",
+                "No login is needed to reach the upload form; 2.2 fixes it.",
+                [Crit, High],
+            ),
+            (
+                Kind::Campaign,
+                "Crew downloads patient records from clinic portal",
+                "Access came through a reused password.",
+                [High, Med],
+            ),
+            (
+                Kind::Campaign,
                 "Date-picker widget on npm hijacked to ship a wallet stealer",
                 "Version 4.0.2, installed by thousands of projects, runs a postinstall script.",
                 [Crit, High],
