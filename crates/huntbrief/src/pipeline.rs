@@ -4,7 +4,7 @@
 //! resumed by the next one: nothing lost, nothing duplicated.
 
 use std::collections::BTreeSet;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -38,7 +38,8 @@ pub struct Options {
 pub struct Pipeline<'a> {
     pub store: &'a Mutex<SqliteStore>,
     pub fetcher: &'a Fetcher,
-    pub kb: &'a KnowledgeBase,
+    /// Shared with the blocking pool, where each story is analysed.
+    pub kb: &'a Arc<KnowledgeBase>,
     pub limits: Limits,
     /// Unix seconds at the start of the run: the only clock the pipeline reads.
     pub now: i64,
@@ -265,7 +266,13 @@ impl Pipeline<'_> {
                 text: text.clone(),
                 body,
             };
-            let briefing = tokio::task::block_in_place(|| analyze(&article, self.kb));
+            // On the blocking pool: this task also drives the other sources' requests,
+            // whose deadlines must not pass while one long text is analysed.
+            let kb = self.kb.clone();
+            let briefing = match tokio::task::spawn_blocking(move || analyze(&article, &kb)).await {
+                Ok(briefing) => briefing,
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            };
             let store = self.store();
             let key = |a: &StoredArticle| (a.text_hash.clone(), a.briefing.sources.clone());
             if store.article(&url)?.as_ref().map(key) != existing.as_ref().map(key) {

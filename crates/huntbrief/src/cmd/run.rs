@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
@@ -127,7 +127,7 @@ impl State {
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     let state = State::open(&args.common)?;
-    let kb = state.knowledge_base(&args.common)?;
+    let kb = Arc::new(state.knowledge_base(&args.common)?);
     runtime()?.block_on(async {
         let fetcher = Fetcher::new(state.fetch_policy()?)?;
         pass(&state, &fetcher, &kb, &args).await
@@ -136,7 +136,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
 
 pub fn watch(args: WatchArgs) -> Result<ExitCode> {
     let state = State::open(&args.run.common)?;
-    let kb = state.knowledge_base(&args.run.common)?;
+    let kb = Arc::new(state.knowledge_base(&args.run.common)?);
     runtime()?.block_on(async {
         let fetcher = Fetcher::new(state.fetch_policy()?)?;
         // Listen from the start: a signal that arrives between two selects is kept.
@@ -176,7 +176,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
 pub(crate) async fn pass(
     state: &State,
     fetcher: &Fetcher,
-    kb: &KnowledgeBase,
+    kb: &Arc<KnowledgeBase>,
     args: &RunArgs,
 ) -> Result<ExitCode> {
     let webhooks = Webhooks::new(state.config.webhooks()?, &state.config.policy());
@@ -196,7 +196,7 @@ pub(crate) async fn pass(
 async fn poll_and_publish(
     state: &State,
     fetcher: &Fetcher,
-    kb: &KnowledgeBase,
+    kb: &Arc<KnowledgeBase>,
     args: &RunArgs,
     webhooks: &Webhooks,
 ) -> Result<ExitCode> {

@@ -52,7 +52,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .with_context(|| format!("cannot open the database {}", db.display()))?;
     let hunts = HuntKb::embedded().context("the built-in use-case library is invalid")?;
     let app = AppState::new(Box::new(store), credentials, hunts)?;
-    let kb = state.knowledge_base(&args.run.common)?;
+    let kb = std::sync::Arc::new(state.knowledge_base(&args.run.common)?);
     runtime()?.block_on(async {
         let listener = tokio::net::TcpListener::bind(&bind)
             .await

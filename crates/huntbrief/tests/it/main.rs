@@ -2,6 +2,7 @@
 
 mod analyze;
 mod export;
+mod hostile;
 mod pipeline;
 mod robustness;
 mod server;
