@@ -13,31 +13,17 @@
 //! saw. `--write` then fits on everything and writes the shipped weights file.
 //! Exits 0 with a note when the data folder is absent (a user's checkout has none).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use huntbrief_core::attack::cv::{Corpus, Settings, decide, nested_model};
 use huntbrief_core::attack::eval::{Counts, Level, normalize, parents, restrict, score};
-use huntbrief_core::attack::features::features;
-use huntbrief_core::attack::linear::{Class, DOC_FEATURES, Model, doc_features};
-use huntbrief_core::attack::train::{DocPair, Example, FtrlParams, fit_combiner, train_sentences};
-use huntbrief_core::attack::{AttackKb, Candidate, Decision, Layers, candidates};
+use huntbrief_core::attack::linear::Model;
+use huntbrief_core::attack::train::FtrlParams;
+use huntbrief_core::attack::{AttackKb, Decision, Layers, candidates};
 use serde_json::Value;
-
-struct Doc {
-    id: String,
-    text: String,
-    gold: Vec<String>,
-}
-
-struct Sent {
-    doc: usize,
-    features: Vec<u32>,
-    labels: Vec<String>,
-    /// An annotated span rather than a whole sentence (extra positives for training).
-    span: bool,
-}
 
 struct Opts {
     data: PathBuf,
@@ -90,24 +76,56 @@ fn parse_args() -> Result<Opts, String> {
     Ok(o)
 }
 
-fn read_jsonl(path: &Path) -> Result<Vec<Value>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).map_err(|e| format!("{}: {e}", path.display())))
-        .collect()
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn strings(v: &Value, key: &str) -> Vec<String> {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
+/// The training corpus, documents ordered by `doc_id` (the fold split depends on it).
+fn load(opts: &Opts, kb: &AttackKb) -> Result<Corpus, String> {
+    let docs = read(&opts.data.join("attack-dev-documents.jsonl"))?;
+    let mut lines: Vec<(String, &str)> = docs
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap_or_default();
+            (v["doc_id"].as_str().unwrap_or_default().to_owned(), l)
         })
-        .unwrap_or_default()
+        .collect();
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    let docs: Vec<&str> = lines.into_iter().map(|(_, l)| l).collect();
+    Corpus::from_jsonl(
+        &docs.join("\n"),
+        &read(&opts.data.join("attack-dev-sentences.jsonl"))?,
+        &read(&opts.data.join("attack-procedures-v15.jsonl"))?,
+        &kb.table,
+    )
+}
+
+impl Opts {
+    fn settings(&self) -> Settings {
+        Settings {
+            params: self.params,
+            proc_weight: self.proc_weight,
+            span_weight: self.span_weight,
+            target: self.target,
+            min_docs: self.min_docs,
+            folds: self.folds,
+        }
+    }
+}
+
+/// [`nested_model`], reporting its inner out-of-fold decision.
+fn fit_full(data: &Corpus, kb: &AttackKb, docs: &BTreeSet<usize>, opts: &Opts) -> Model {
+    let (model, c) = nested_model(data, kb, docs, &opts.settings());
+    eprintln!(
+        "    decision: threshold {:.2} support {:.2} (inner P {:.3} R {:.3} F1 {:.3})",
+        model.threshold,
+        model.support,
+        c.precision(),
+        c.recall(),
+        c.f1()
+    );
+    model
 }
 
 fn main() {
@@ -130,258 +148,6 @@ fn main() {
         eprintln!("attack_train: {e}");
         std::process::exit(1);
     }
-}
-
-struct Data {
-    docs: Vec<Doc>,
-    sents: Vec<Sent>,
-    procs: Vec<(Vec<u32>, Vec<String>)>,
-}
-
-fn load(opts: &Opts, kb: &AttackKb) -> Result<Data, String> {
-    let norm = |ids: Vec<String>| -> Vec<String> {
-        normalize(&ids, &kb.table, Level::Technique)
-            .into_iter()
-            .collect()
-    };
-    let mut docs: Vec<Doc> = read_jsonl(&opts.data.join("attack-dev-documents.jsonl"))?
-        .into_iter()
-        .map(|v| Doc {
-            id: v["doc_id"].as_str().unwrap_or_default().to_owned(),
-            text: v["text"].as_str().unwrap_or_default().to_owned(),
-            gold: norm(strings(&v, "techniques")),
-        })
-        .collect();
-    docs.sort_by(|a, b| a.id.cmp(&b.id));
-    let index: HashMap<&str, usize> = docs
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.id.as_str(), i))
-        .collect();
-    let mut sents = Vec::new();
-    for v in read_jsonl(&opts.data.join("attack-dev-sentences.jsonl"))? {
-        let Some(&doc) = index.get(v["doc_id"].as_str().unwrap_or_default()) else {
-            continue;
-        };
-        let labels = norm(strings(&v, "techniques"));
-        sents.push(Sent {
-            doc,
-            features: features(v["text"].as_str().unwrap_or_default()),
-            labels,
-            span: false,
-        });
-        for e in v["evidence"].as_array().into_iter().flatten() {
-            let (Some(t), Some(span)) = (e["technique"].as_str(), e["span"].as_str()) else {
-                continue;
-            };
-            sents.push(Sent {
-                doc,
-                features: features(span),
-                labels: norm(vec![t.to_owned()]),
-                span: true,
-            });
-        }
-    }
-    let procs = read_jsonl(&opts.data.join("attack-procedures-v15.jsonl"))?
-        .into_iter()
-        .map(|v| {
-            (
-                features(v["text"].as_str().unwrap_or_default()),
-                norm(strings(&v, "techniques")),
-            )
-        })
-        .collect();
-    Ok(Data { docs, sents, procs })
-}
-
-/// Techniques labelled in at least `min_docs` of the given documents' sentences.
-fn classes_for(data: &Data, docs: &BTreeSet<usize>, min_docs: usize) -> Vec<String> {
-    let mut per: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
-    for s in data.sents.iter().filter(|s| docs.contains(&s.doc)) {
-        for l in &s.labels {
-            per.entry(l.as_str()).or_default().insert(s.doc);
-        }
-    }
-    per.into_iter()
-        .filter(|(_, d)| d.len() >= min_docs)
-        .map(|(id, _)| id.to_owned())
-        .collect()
-}
-
-fn examples(
-    data: &Data,
-    docs: &BTreeSet<usize>,
-    classes: &[String],
-    proc_weight: f32,
-    span_weight: f32,
-) -> Vec<Example> {
-    let idx: HashMap<&str, u16> = classes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.as_str(), i as u16))
-        .collect();
-    let labels = |ls: &[String]| -> Vec<u16> {
-        ls.iter()
-            .filter_map(|l| idx.get(l.as_str()).copied())
-            .collect()
-    };
-    let mut out: Vec<Example> = data
-        .sents
-        .iter()
-        .filter(|s| docs.contains(&s.doc) && (!s.span || span_weight > 0.0))
-        .map(|s| Example {
-            features: s.features.clone(),
-            labels: labels(&s.labels),
-            weight: if s.span { span_weight } else { 1.0 },
-        })
-        .collect();
-    if proc_weight > 0.0 {
-        out.extend(data.procs.iter().map(|(f, ls)| Example {
-            features: f.clone(),
-            labels: labels(ls),
-            weight: proc_weight,
-        }));
-    }
-    out
-}
-
-fn sentence_model(data: &Data, docs: &BTreeSet<usize>, classes: &[String], opts: &Opts) -> Model {
-    let ex = examples(data, docs, classes, opts.proc_weight, opts.span_weight);
-    let w = train_sentences(&ex, classes.len(), &opts.params);
-    let cls = classes
-        .iter()
-        .zip(w.bias.iter())
-        .map(|(id, &b)| Class {
-            id: id.clone(),
-            bias: b,
-            doc_bias: 0.0,
-        })
-        .collect();
-    Model::new(cls, &w.weights, [0.0; DOC_FEATURES], 1.0, 1.0)
-}
-
-/// Sentence probabilities of one document under `model`, per class, over the sentences
-/// the inference pipeline itself scores.
-fn doc_probs(kb: &AttackKb, model: &Model, text: &str) -> Vec<Vec<f32>> {
-    let sents = kb.cues.sentences(text);
-    let mut cols = vec![Vec::new(); model.classes.len()];
-    for s in sents.iter().filter(|s| s.in_scope && !s.no_claim) {
-        for (c, p) in model.score(&text[s.range.clone()]).into_iter().enumerate() {
-            cols[c].push(p);
-        }
-    }
-    cols
-}
-
-/// Fits the combiner and the threshold for documents `docs` by inner cross-validation,
-/// then trains the sentence model on all of them: the model as it would ship.
-fn fit_full(data: &Data, kb: &AttackKb, docs: &BTreeSet<usize>, opts: &Opts) -> Model {
-    let classes = classes_for(data, docs, opts.min_docs);
-    let list: Vec<usize> = docs.iter().copied().collect();
-    let inner = opts.folds.min(list.len()).max(2);
-    let mut pairs = Vec::new();
-    let mut oof_models: Vec<(Model, Vec<usize>)> = Vec::new();
-    for k in 0..inner {
-        let test: Vec<usize> = list
-            .iter()
-            .copied()
-            .enumerate()
-            .filter(|(i, _)| i % inner == k)
-            .map(|(_, d)| d)
-            .collect();
-        let train: BTreeSet<usize> = list
-            .iter()
-            .copied()
-            .enumerate()
-            .filter(|(i, _)| i % inner != k)
-            .map(|(_, d)| d)
-            .collect();
-        let m = sentence_model(data, &train, &classes, opts);
-        for &d in &test {
-            let gold: BTreeSet<&String> = data.docs[d].gold.iter().collect();
-            for (c, probs) in doc_probs(kb, &m, &data.docs[d].text)
-                .into_iter()
-                .enumerate()
-            {
-                pairs.push(DocPair {
-                    class: c,
-                    features: doc_features(&probs),
-                    label: gold.contains(&classes[c]),
-                });
-            }
-        }
-        oof_models.push((m, test));
-    }
-    let (w, b0, d) = fit_combiner(&pairs, classes.len());
-    // The decision rule: the model threshold and support fraction at which the whole
-    // pipeline (ids, patterns, model) reaches the target precision with the most recall on
-    // the inner out-of-fold documents. Precision is measured where the annotators could
-    // have labelled: the training documents' label space.
-    let space: BTreeSet<String> = docs
-        .iter()
-        .flat_map(|&d| data.docs[d].gold.iter().cloned())
-        .collect();
-    let mut per_doc: Vec<(Vec<Candidate>, BTreeSet<String>)> = Vec::new();
-    for (m, test) in &oof_models {
-        let mut m = m.clone();
-        for (c, class) in m.classes.iter_mut().enumerate() {
-            class.doc_bias = b0 + d[c];
-        }
-        m.combine = w;
-        for &doc in test {
-            let gold: BTreeSet<String> = data.docs[doc].gold.iter().cloned().collect();
-            per_doc.push((candidates(&data.docs[doc].text, kb, Layers::ALL, &m), gold));
-        }
-    }
-    let mut best: Option<(f32, f32, Counts)> = None;
-    let mut most_precise: Option<(f32, f32, Counts)> = None;
-    for t in (6..=19).map(|i| i as f32 * 0.05) {
-        for s in [0.5f32, 0.7, 0.85, 1.0] {
-            let rule = Decision {
-                layers: Layers::ALL,
-                threshold: t,
-                support: s,
-            };
-            let mut c = Counts::default();
-            for (cands, gold) in &per_doc {
-                let pred = decide(cands, rule);
-                c.add(score(&restrict(&pred, &space), gold, None));
-            }
-            if c.precision() >= f64::from(opts.target)
-                && best.is_none_or(|b| c.recall() > b.2.recall())
-            {
-                best = Some((t, s, c));
-            }
-            if most_precise.is_none_or(|b| c.precision() > b.2.precision()) {
-                most_precise = Some((t, s, c));
-            }
-        }
-    }
-    let (threshold, support, c) = best
-        .or(most_precise)
-        .unwrap_or((1.0, 1.0, Counts::default()));
-    eprintln!(
-        "    decision: threshold {threshold:.2} support {support:.2} (inner P {:.3} R {:.3} F1 {:.3})",
-        c.precision(),
-        c.recall(),
-        c.f1()
-    );
-    let mut model = sentence_model(data, docs, &classes, opts);
-    for (c, class) in model.classes.iter_mut().enumerate() {
-        class.doc_bias = b0 + d[c];
-    }
-    model.combine = w;
-    model.threshold = threshold;
-    model.support = support;
-    model
-}
-
-fn decide(cands: &[Candidate], rule: Decision) -> BTreeSet<String> {
-    cands
-        .iter()
-        .filter(|c| rule.emits(c))
-        .map(|c| c.id.clone())
-        .collect()
 }
 
 const ABLATIONS: [(&str, Layers); 6] = [

@@ -54,6 +54,15 @@ pub fn render(b: &Briefing) -> String {
     } else {
         for t in &b.techniques {
             let _ = writeln!(out, "- **{}** — {}", inline(&t.id), inline(&t.name));
+            // The sentence that shows it, so an analyst can check the mapping at a glance.
+            if let Some(e) = t
+                .evidence
+                .first()
+                .map(|e| excerpt(e))
+                .filter(|e| !e.is_empty())
+            {
+                let _ = writeln!(out, "  > “{}”", inline(&e));
+            }
         }
         out.push('\n');
     }
@@ -241,3 +250,20 @@ fn why(out: &mut String, b: &Briefing) {
 
 /// The first reason of a briefing whose article page could not be read.
 pub const TEASER_ONLY: &str = "Graded from the feed's summary; the article page could not be read.";
+
+/// Evidence shown under a technique is cut to this many characters.
+const EVIDENCE_CHARS: usize = 240;
+
+/// `sentence` with whitespace collapsed, cut at a word boundary to [`EVIDENCE_CHARS`].
+fn excerpt(sentence: &str) -> String {
+    let flat = sentence.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= EVIDENCE_CHARS {
+        return flat;
+    }
+    let cut: String = flat.chars().take(EVIDENCE_CHARS).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > EVIDENCE_CHARS / 2 => &cut[..i],
+        _ => &cut,
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':']))
+}

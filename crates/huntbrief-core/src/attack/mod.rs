@@ -10,6 +10,7 @@
 //! with the sentences that show it. Names are current (`Parent: Sub`).
 
 pub mod cues;
+pub mod cv;
 pub mod eval;
 pub mod explicit;
 pub mod features;

@@ -134,3 +134,28 @@ fn sweep_values_are_capped_at_eight() {
     assert_eq!(line.matches('`').count(), 16, "{line}");
     assert!(line.ends_with(" _(+3 more)_"), "{line}");
 }
+
+#[test]
+fn each_technique_line_is_followed_by_its_evidence_quoted_and_trimmed() {
+    let mut b = briefing();
+    let long = format!(
+        "The operators  ran\nschtasks /create to persist, {} and left.",
+        "then they waited for the next beacon ".repeat(12)
+    );
+    b.techniques[0].evidence = vec![long, "A second sentence.".into()];
+    let md = render(&b);
+    let lines: Vec<&str> = md.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with(&format!("- **{}** — ", b.techniques[0].id)))
+        .unwrap();
+    let quote = lines[at + 1];
+    assert!(quote.starts_with("  > “The operators ran schtasks /create to persist, then"));
+    assert!(quote.ends_with("…”"), "{quote}");
+    assert!(quote.chars().count() < 260, "{quote}");
+    assert!(!md.contains("A second sentence"));
+    // No evidence, no quote line.
+    b.techniques[0].evidence.clear();
+    let md = render(&b);
+    assert!(!md.contains("  > “"));
+}

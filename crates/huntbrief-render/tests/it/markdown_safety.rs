@@ -81,6 +81,7 @@ fn hostile(text: &str) -> Briefing {
     b.sources = vec![text.to_owned()];
     b.severity_reasons = vec![text.to_owned()];
     b.techniques[0].name = text.to_owned();
+    b.techniques[0].evidence = vec![text.to_owned()];
     b.hunts[0].title = text.to_owned();
     b.iocs.push(ioc(IocType::Url, text, text));
     b.hunts[0]

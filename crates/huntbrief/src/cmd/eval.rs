@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use huntbrief_core::attack::cv::{self, Corpus, Settings};
 use huntbrief_core::attack::eval::{Counts, Level, normalize, parents, restrict, score};
-use huntbrief_core::attack::{Layers, infer_layers};
+use huntbrief_core::attack::{Layers, Model, infer_with};
 use serde_json::Value;
 
 #[derive(Debug, clap::Args)]
@@ -57,6 +58,56 @@ pub struct AttackArgs {
     /// Directory whose data files replace the built-in ones.
     #[arg(long, value_name = "DIR", env = "HUNTBRIEF_DATA")]
     pub data: Option<PathBuf>,
+    /// K-fold cross-validation by document: each fold is scored with a sentence model
+    /// retrained on the other folds (for files the shipped model was trained on).
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u16).range(2..=20))]
+    pub cv: Option<u16>,
+    /// Annotated sentences of the documents, for --cv (default: attack-dev-sentences.jsonl
+    /// beside FILE).
+    #[arg(long, value_name = "FILE", requires = "cv")]
+    pub sentences: Option<PathBuf>,
+    /// ATT&CK procedure examples, extra training text for --cv (default:
+    /// attack-procedures-v15.jsonl beside FILE).
+    #[arg(long, value_name = "FILE", requires = "cv")]
+    pub procedures: Option<PathBuf>,
+}
+
+/// The model of each document: one per fold under `--cv`, else the shipped one.
+fn fold_models(args: &AttackArgs, kb: &huntbrief_core::attack::AttackKb) -> Result<Vec<Model>> {
+    let Some(k) = args.cv else {
+        return Ok(Vec::new());
+    };
+    let beside = |name: &str| args.file.with_file_name(name);
+    let read = |p: &PathBuf| {
+        fs::read_to_string(p).with_context(|| format!("cannot read {} (for --cv)", p.display()))
+    };
+    let sentences = args
+        .sentences
+        .clone()
+        .unwrap_or_else(|| beside("attack-dev-sentences.jsonl"));
+    let procedures = args
+        .procedures
+        .clone()
+        .unwrap_or_else(|| beside("attack-procedures-v15.jsonl"));
+    let corpus = Corpus::from_jsonl(
+        &read(&args.file)?,
+        &read(&sentences)?,
+        &read(&procedures)?,
+        &kb.table,
+    )
+    .map_err(anyhow::Error::msg)?;
+    if corpus.sents.is_empty() {
+        bail!(
+            "{} has no sentences of the documents in {} (matched by doc_id)",
+            sentences.display(),
+            args.file.display()
+        );
+    }
+    let settings = Settings {
+        folds: usize::from(k),
+        ..Settings::default()
+    };
+    Ok(cv::fold_models(&corpus, kb, &settings))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -155,11 +206,15 @@ fn attack(args: AttackArgs) -> Result<ExitCode> {
             ("all".into(), Layers::ALL),
         ];
     }
+    let models = fold_models(&args, &kb.attack)?;
     let mut results = Vec::new();
     for (name, layers) in &runs {
         let mut s = Scores::default();
-        for d in &docs {
-            let pred: Vec<String> = infer_layers(&d.text, &kb.attack, *layers)
+        for (i, d) in docs.iter().enumerate() {
+            let model = models
+                .get(i % models.len().max(1))
+                .unwrap_or(&kb.attack.model);
+            let pred: Vec<String> = infer_with(&d.text, &kb.attack, *layers, model)
                 .into_iter()
                 .map(|t| t.id)
                 .collect();
@@ -199,7 +254,7 @@ fn attack(args: AttackArgs) -> Result<ExitCode> {
         writeln!(
             out,
             "{}",
-            serde_json::json!({"documents": docs.len(), "scores": rows})
+            serde_json::json!({"documents": docs.len(), "cv_folds": args.cv, "scores": rows})
         )?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -208,6 +263,17 @@ fn attack(args: AttackArgs) -> Result<ExitCode> {
         "{} documents; document-level micro scores. \"label space\": only predicted technique IDs that occur somewhere in the file's labels count (parents lifted after that).\n",
         docs.len()
     )?;
+    if let Some(k) = args.cv {
+        let rules: Vec<String> = models
+            .iter()
+            .map(|m| format!("({:.2}, {:.2})", m.threshold, m.support))
+            .collect();
+        writeln!(
+            out,
+            "{k}-fold cross-validation by document (document i in fold i mod {k}): each fold scored with a sentence model trained on the other folds' sentences and the procedure examples; combiner, threshold and support fitted on the other folds' out-of-fold predictions. (threshold, support) per fold: {}.\n",
+            rules.join(", ")
+        )?;
+    }
     writeln!(
         out,
         "| layers | level | predictions | P | R | F1 | F0.5 | TP | FP | FN |"
