@@ -15,7 +15,7 @@ use crate::cues::{Cues, Negation};
 use crate::cvss;
 use crate::kb::KbError;
 use crate::model::{Hunt, Indicator, IocType, Kind, NameRole, NamedEntity, Severity, TechniqueHit};
-use crate::text::sentence_at;
+use crate::text::sentence_at as sentence_in;
 use crate::triage::Classified;
 
 #[derive(Debug, Deserialize)]
@@ -603,38 +603,54 @@ impl SeverityModel {
 
     /// The highest plausible CVSS base score stated, or computed from a v3 vector.
     fn highest_cvss(&self, facts: &Facts<'_>) -> Option<(f32, String, &'static str)> {
-        let stated = |text: &str, source: &'static str| -> Vec<(f32, String, &'static str)> {
-            let mut all: Vec<(f32, String, &'static str)> = CVSS_SCORE
-                .captures_iter(text)
-                .filter_map(|c| {
-                    let m = c.iter().skip(1).flatten().next()?;
-                    // "CVSS 4.0" names the version, not a score, unless a score is said.
-                    let whole = c.get(0)?.as_str().to_ascii_lowercase();
-                    let version = matches!(m.as_str(), "2.0" | "3.0" | "3.1" | "4.0");
-                    if version && text[m.end()..].starts_with('/') {
-                        return None; // a vector ("CVSS:4.0/AV:N/…"), read by `cvss`
-                    }
-                    if c.get(2).is_some()
-                        && version
-                        && !whole.contains("score")
-                        && !whole.contains(':')
-                    {
-                        return None;
-                    }
-                    let score: f32 = m.as_str().parse().ok()?;
-                    (score > 0.0 && score <= 10.0)
-                        .then(|| (score, sentence_at(text, m.start()).to_owned(), source))
-                })
-                .collect();
-            all.extend(cvss::vectors(text).into_iter().filter_map(|(r, v)| {
-                Some((v.score?, sentence_at(text, r.start).to_owned(), source))
-            }));
-            all
+        // (score, offset) of every score; the sentence is cut for the highest only, so a
+        // report stating thousands of scores stays linear.
+        let stated = |text: &str| -> Option<(f32, usize)> {
+            let words = CVSS_SCORE.captures_iter(text).filter_map(|c| {
+                let m = c.iter().skip(1).flatten().next()?;
+                // "CVSS 4.0" names the version, not a score, unless a score is said.
+                let whole = c.get(0)?.as_str().to_ascii_lowercase();
+                let version = matches!(m.as_str(), "2.0" | "3.0" | "3.1" | "4.0");
+                if version && text[m.end()..].starts_with('/') {
+                    return None; // a vector ("CVSS:4.0/AV:N/…"), read below
+                }
+                if c.get(2).is_some() && version && !whole.contains("score") && !whole.contains(':')
+                {
+                    return None;
+                }
+                let score: f32 = m.as_str().parse().ok()?;
+                (score > 0.0 && score <= 10.0).then_some((score, m.start()))
+            });
+            let vectors = cvss::vectors(text)
+                .into_iter()
+                .filter_map(|(r, v)| Some((v.score?, r.start)));
+            words.chain(vectors).max_by(|a, b| a.0.total_cmp(&b.0))
         };
-        let mut all = stated(facts.title, "title");
-        all.extend(stated(facts.text, "body"));
-        all.into_iter().max_by(|a, b| a.0.total_cmp(&b.0))
+        let in_title = stated(facts.title);
+        let in_body = stated(facts.text);
+        match (in_title, in_body) {
+            (Some(t), b) if b.is_none_or(|b| t.0 >= b.0) => {
+                Some((t.0, sentence_at(facts.title, t.1).to_owned(), "title"))
+            }
+            (_, Some(b)) => Some((b.0, sentence_at(facts.text, b.1).to_owned(), "body")),
+            _ => None,
+        }
     }
+}
+
+/// The sentence around byte `at`, looked for within a window of the text so that quoting
+/// evidence costs the same in a teaser and in a megabyte-long report.
+fn sentence_at(text: &str, at: usize) -> &str {
+    const REACH: usize = 2_000;
+    let mut from = at.saturating_sub(REACH);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut to = (at + REACH).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    sentence_in(&text[from..to], at - from)
 }
 
 /// The less serious of two severities.
