@@ -141,7 +141,7 @@ fn routes(base: &str, internal: &str) -> Router {
         "/deep-body/story",
         &format!(
             "<p>The body of the deep story.</p>{}",
-            "<div>".repeat(500_000)
+            "<div id=a>".repeat(500_000)
         ),
     ));
 
