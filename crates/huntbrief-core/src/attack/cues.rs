@@ -43,6 +43,10 @@ pub struct Sentence {
     pub polarity: Polarity,
     /// Whether every clause of the sentence is negated or advice: nothing in it is a claim.
     pub no_claim: bool,
+    /// A label rather than a sentence: a one- or two-word line ("Name", "API", a short
+    /// technique name as a heading) or a table header row of such cells. (Longer bare
+    /// technique names are caught where patterns match them.)
+    pub label: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,6 +59,10 @@ struct CueFile {
     imperative: Vec<String>,
     /// Words and marks that start a new clause.
     clause_break: Vec<String>,
+    /// Breaks that continue the same action ("and then"): a negation or hedge of the
+    /// clause before carries into the clause they start.
+    #[serde(default)]
+    carry: Vec<String>,
     /// Regexes (case-insensitive, whole line) of headings that open a dropped section.
     drop_section: Vec<String>,
     /// Regexes of headings whose section runs to the end of the text (references, related
@@ -63,6 +71,10 @@ struct CueFile {
     /// Regexes of headings that end a `drop_tail` section after all (an ATT&CK table).
     #[serde(default)]
     reopen: Vec<String>,
+    /// Regexes (case-sensitive, from the line's start) of lines of detection content the
+    /// author shows (Sigma, YARA, KQL, SPL): never evidence of what the attacker did.
+    #[serde(default)]
+    code_line: Vec<String>,
     #[serde(default)]
     check: Vec<Check>,
 }
@@ -86,11 +98,38 @@ pub struct Cues {
     advice: Phrases,
     imperative: Phrases,
     clause_break: Phrases,
+    carry: Phrases,
     drop_section: RegexSet,
     drop_tail: RegexSet,
     reopen: RegexSet,
+    code_line: RegexSet,
     url: Regex,
 }
+
+/// Whether `s` is a label: every cell (split at `|` and tabs) is at most
+/// [`LABEL_WORDS`] plain words (a letter, then letters and `&/-:()',`) and the whole at
+/// most [`LABEL_ROW_WORDS`]. Command lines (`/all`), IDs and prose are not labels.
+fn is_label(s: &str) -> bool {
+    let plain = |w: &str| {
+        w.chars().all(|c| {
+            c.is_alphabetic() || matches!(c, '&' | '/' | '-' | ':' | '(' | ')' | '\'' | ',')
+        }) && w.chars().next().is_some_and(char::is_alphabetic)
+    };
+    let mut words = 0;
+    for cell in s.split(['|', '\t']) {
+        let n = cell.split_whitespace().count();
+        if n > LABEL_WORDS || !cell.split_whitespace().all(plain) {
+            return false;
+        }
+        words += n;
+    }
+    words > 0 && words <= LABEL_ROW_WORDS
+}
+
+/// Cells of a label have at most this many words ...
+const LABEL_WORDS: usize = 2;
+/// ... and a label row at most this many.
+const LABEL_ROW_WORDS: usize = 8;
 
 /// Headings are short; longer lines are prose.
 const HEADING_MAX_WORDS: usize = 9;
@@ -113,15 +152,19 @@ impl Cues {
         let drop_section = heading_set(&file.drop_section)?;
         let drop_tail = heading_set(&file.drop_tail)?;
         let reopen = heading_set(&file.reopen)?;
+        let code_line = RegexSet::new(file.code_line.iter().map(|r| format!(r"^\s*(?:{r})")))
+            .map_err(|e| bad(e.to_string()))?;
         let cues = Self {
             negation: Phrases::new(&file.negation).map_err(bad)?,
             hedge: Phrases::new(&file.hedge).map_err(bad)?,
             advice: Phrases::new(&file.advice).map_err(bad)?,
             imperative: Phrases::new(&file.imperative).map_err(bad)?,
             clause_break: Phrases::new(&file.clause_break).map_err(bad)?,
+            carry: Phrases::new(&file.carry).map_err(bad)?,
             drop_section,
             drop_tail,
             reopen,
+            code_line,
             url: Regex::new(r"(?i)\b(?:https?|hxxps?)://\S+|\bwww\.\S+")
                 .map_err(|e| bad(e.to_string()))?,
         };
@@ -166,9 +209,8 @@ impl Cues {
                     .is_some_and(|d| d.start <= range.start);
                 let link_line = !in_dropped && self.is_reference(s);
                 let in_scope = !in_dropped && !link_line;
-                let clauses = self.clauses(s);
                 let pols: Vec<Polarity> =
-                    clauses.iter().map(|c| self.clause_polarity(s, c)).collect();
+                    self.clause_polarities(s).into_iter().map(|c| c.1).collect();
                 let mut polarity = pols.iter().copied().max().unwrap_or(Polarity::Asserted);
                 if self.is_imperative(s) {
                     polarity = polarity.max(Polarity::Advice);
@@ -181,6 +223,7 @@ impl Cues {
                     link_line,
                     polarity,
                     no_claim,
+                    label: is_label(s),
                 }
             })
             .collect()
@@ -189,16 +232,35 @@ impl Cues {
     /// The polarity of the clause of `sentence` that contains byte range `at`: what a
     /// phrase match there asserts. Advice anywhere governs the whole sentence.
     pub fn polarity_at(&self, sentence: &str, at: &Range<usize>) -> Polarity {
-        let clause = self
-            .clauses(sentence)
+        let mut p = self
+            .clause_polarities(sentence)
             .into_iter()
-            .find(|c| c.start <= at.start && at.start < c.end)
-            .unwrap_or(0..sentence.len());
-        let mut p = self.clause_polarity(sentence, &clause);
+            .find(|(c, _)| c.start <= at.start && at.start < c.end)
+            .map_or(Polarity::Asserted, |c| c.1);
         if self.is_imperative(sentence) || self.advice.is_match(sentence) {
             p = p.max(Polarity::Advice);
         }
         p
+    }
+
+    /// Each clause with its polarity; a clause opened by a `carry` break ("and then")
+    /// keeps the negation or hedge of the clause before it.
+    fn clause_polarities(&self, sentence: &str) -> Vec<(Range<usize>, Polarity)> {
+        let mut carries: Vec<usize> = self.carry.matches(sentence).map(|(_, r)| r.start).collect();
+        carries.sort_unstable();
+        let mut out: Vec<(Range<usize>, Polarity)> = Vec::new();
+        for c in self.clauses(sentence) {
+            let mut p = self.clause_polarity(sentence, &c);
+            if let Some(prev) = out.last().map(|x| x.1)
+                && p == Polarity::Asserted
+                && matches!(prev, Polarity::Negated | Polarity::Hedged)
+                && carries.binary_search(&c.start).is_ok()
+            {
+                p = prev;
+            }
+            out.push((c, p));
+        }
+        out
     }
 
     fn clause_polarity(&self, sentence: &str, clause: &Range<usize>) -> Polarity {
@@ -268,6 +330,10 @@ impl Cues {
             offset += line.len();
             let prose = self.prose_len(line);
             prose_before += prose;
+            if open.is_none() && self.code_line.is_match(line) {
+                out.push(start..offset);
+                continue;
+            }
             let t = line.trim();
             if t.is_empty() || !self.looks_like_heading(t) {
                 continue;
@@ -340,7 +406,7 @@ mod tests {
         let c = cues();
         assert!(c.negation.len() > 10 && c.advice.len() > 10);
         assert!(Cues::parse("negation = []").is_err());
-        let base = "negation=['no']\nhedge=['may']\nadvice=['should']\nimperative=['disable']\nclause_break=['but']\ndrop_section=['mitigations']\ndrop_tail=['references']\nreopen=['appendix']\n";
+        let base = "negation=['no']\nhedge=['may']\nadvice=['should']\nimperative=['disable']\nclause_break=['but']\ncarry=['and then']\ndrop_section=['mitigations']\ndrop_tail=['references']\nreopen=['appendix']\n";
         assert!(Cues::parse(base).is_ok());
         assert!(Cues::parse(&base.replace("['mitigations']", "['(']")).is_err());
         let failing = format!("{base}[[check]]\ntext='It may run.'\npolarity='negated'\n");
@@ -380,6 +446,76 @@ mod tests {
         assert_eq!(c.polarity_at(s, &(task..task + 9)), Polarity::Asserted);
         assert!(!c.sentences(s)[0].no_claim);
         assert!(c.sentences("The sample did not contact any server.")[0].no_claim);
+    }
+
+    #[test]
+    fn detection_content_the_author_shows_is_out_of_scope() {
+        let c = cues();
+        let text = "The actor dumped LSASS with comsvcs.dll on the file server.\n\
+            detection:\n  selection:\n    CommandLine|contains: 'comsvcs'\n  condition: selection\n\
+            tags:\n  - attack.credential_access\n  - attack.T1003.001\n\
+            rule Loader_Strings {\n  strings:\n    $a = \"schtasks /create\"\n  condition:\n    $a\n}\n\
+            DeviceProcessEvents\n| where ProcessCommandLine has \"vssadmin delete shadows\"\n\
+            index=windows sourcetype=sysmon CommandLine=\"*rundll32*\"\n\
+            | stats count by host\n\
+            The actor then ran vssadmin delete shadows on every host.";
+        let sents = c.sentences(text);
+        let kept: Vec<&str> = sents
+            .iter()
+            .filter(|s| s.in_scope)
+            .map(|s| &text[s.range.clone()])
+            .filter(|s| s.len() > 2)
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                "The actor dumped LSASS with comsvcs.dll on the file server.",
+                "The actor then ran vssadmin delete shadows on every host."
+            ]
+        );
+    }
+
+    #[test]
+    fn labels_headers_and_names_alone_are_labels() {
+        for label in [
+            "Name",
+            "API",
+            "HTTP",
+            "Description",
+            "Process Injection",
+            "Name | API | Description",
+            "Technique\tTactic\tProcedure",
+        ] {
+            assert!(is_label(label), "{label}");
+        }
+        for not in [
+            "whoami /all",
+            "T1055 | Process Injection",
+            "The loader injects its payload.",
+            "net group \"domain admins\" /domain",
+            "The operators moved laterally with PsExec and then dumped LSASS memory",
+            "Moved laterally using PsExec",
+        ] {
+            assert!(!is_label(not), "{not}");
+        }
+    }
+
+    #[test]
+    fn a_negation_or_hedge_carries_across_and_then() {
+        let c = cues();
+        let s = "It does not appear to execute once and then delete itself from the disk.";
+        let at = s.find("delete").unwrap();
+        assert_eq!(c.polarity_at(s, &(at..at + 6)), Polarity::Negated);
+        let s = "The loader could fetch a module and then inject it into explorer.exe.";
+        let at = s.find("inject").unwrap();
+        assert_eq!(c.polarity_at(s, &(at..at + 6)), Polarity::Hedged);
+        // A contrast still starts a claim of its own.
+        let s = "The loader did not use PowerShell, but it created a scheduled task.";
+        let at = s.find("scheduled").unwrap();
+        assert_eq!(c.polarity_at(s, &(at..at + 9)), Polarity::Asserted);
+        // And a new asserted clause after an asserted one stays asserted.
+        let s = "It copied the file and then deleted itself.";
+        assert_eq!(c.sentences(s)[0].polarity, Polarity::Asserted);
     }
 
     #[test]

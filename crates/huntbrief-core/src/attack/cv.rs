@@ -221,26 +221,10 @@ pub fn sentence_model(
     Model::new(cls, &w.weights, [0.0; DOC_FEATURES], 1.0, 1.0)
 }
 
-/// Sentence probabilities of one document per class, over the sentences inference scores.
-fn doc_probs(kb: &AttackKb, model: &Model, text: &str) -> Vec<Vec<f32>> {
-    let mut cols = vec![Vec::new(); model.classes.len()];
-    for s in kb
-        .cues
-        .sentences(text)
-        .iter()
-        .filter(|s| s.in_scope && !s.no_claim)
-    {
-        for (c, p) in model.score(&text[s.range.clone()]).into_iter().enumerate() {
-            cols[c].push(p);
-        }
-    }
-    cols
-}
-
 /// Combiner training pairs of `doc` under `model`, keyed by class ID.
 fn pairs_of(kb: &AttackKb, model: &Model, doc: &Doc) -> Vec<(String, [f32; DOC_FEATURES], bool)> {
     let gold: BTreeSet<&String> = doc.gold.iter().collect();
-    doc_probs(kb, model, &doc.text)
+    super::model_columns(&doc.text, kb, model)
         .into_iter()
         .zip(&model.classes)
         .map(|(probs, class)| {

@@ -292,22 +292,26 @@ pub fn candidates(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> V
     let id_hits = explicit::find(text, &sents, &kb.table);
     // Rows of an ATT&CK mapping (an ID with little else) speak through their ID only: the
     // tactic and technique names beside it are labels, not behaviour.
-    let mapping_rows: HashSet<usize> = id_hits
+    let mapping_rows = mapping_rows(&id_hits);
+    // A document listing more techniques than any one intrusion shows is a catalogue (an
+    // actor's whole ATT&CK profile): its list entries are weak evidence.
+    let listed: HashSet<&str> = id_hits
         .iter()
         .filter(|h| !h.descriptive)
-        .map(|h| h.sentence)
+        .map(|h| h.id.as_str())
         .collect();
+    let catalogue = listed.len() > CATALOGUE_IDS;
     if layers.ids {
         // One evidence entry per technique and sentence, at most MAX_EVIDENCE per technique:
         // a sentence repeating an ID thousands of times must not be copied as often.
         let mut shown: HashSet<(String, usize)> = HashSet::new();
-        for h in id_hits {
+        for h in &id_hits {
             let f = found.entry(h.id.clone()).or_insert_with(|| Candidate {
                 id: h.id.clone(),
                 ..Candidate::default()
             });
             let before = (f.id_strong, f.id_weak);
-            f.id_strong |= !h.hedged;
+            f.id_strong |= !h.hedged && (h.descriptive || !catalogue);
             f.id_weak = true;
             let id_evidence = f.evidence.iter().filter(|e| e.layer == Layer::Id).count();
             let upgrade = before != (f.id_strong, f.id_weak);
@@ -335,7 +339,7 @@ pub fn candidates(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> V
             .hits(text, &sents, &kb.cues)
             .into_iter()
             .filter(|h| h.polarity <= Polarity::Hedged && !sents[h.sentence].no_claim)
-            .filter(|h| !mapping_rows.contains(&h.sentence))
+            .filter(|h| !mapping_rows.contains(&h.sentence) && !sents[h.sentence].label)
             .collect();
         // A sentence that shows a sub-technique is evidence for it, not for its parent.
         let sub_in: HashSet<(usize, &str)> = hits
@@ -375,7 +379,7 @@ pub fn candidates(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> V
         }
     }
     if layers.model && !model.classes.is_empty() {
-        let probs = sentence_probabilities(text, &sents, model);
+        let probs = sentence_probabilities(text, &sents, &mapping_rows, model);
         let mut col: Vec<f32> = Vec::with_capacity(probs.len());
         for (c, class) in model.classes.iter().enumerate() {
             col.clear();
@@ -414,6 +418,9 @@ pub fn candidates(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> V
     found.into_values().collect()
 }
 
+/// A document whose list entries name more techniques than this is a catalogue.
+const CATALOGUE_IDS: usize = 60;
+
 /// Evidence longer than this is cut (a "sentence" can be a whole unpunctuated page).
 pub const MAX_EVIDENCE_CHARS: usize = 600;
 
@@ -435,12 +442,41 @@ fn clip(sentence: &str) -> String {
     s
 }
 
+/// Per class, the model probabilities of the sentences inference scores in `text` (what
+/// the document combiner sees).
+pub(crate) fn model_columns(text: &str, kb: &AttackKb, model: &Model) -> Vec<Vec<f32>> {
+    let sents = kb.cues.sentences(text);
+    let rows = mapping_rows(&explicit::find(text, &sents, &kb.table));
+    let mut cols = vec![Vec::new(); model.classes.len()];
+    for (_, p) in sentence_probabilities(text, &sents, &rows, model) {
+        for (c, x) in p.into_iter().enumerate() {
+            cols[c].push(x);
+        }
+    }
+    cols
+}
+
+/// Sentences holding a list entry's ID: rows of an ATT&CK mapping.
+fn mapping_rows(id_hits: &[explicit::IdHit]) -> HashSet<usize> {
+    id_hits
+        .iter()
+        .filter(|h| !h.descriptive)
+        .map(|h| h.sentence)
+        .collect()
+}
+
 /// Model probabilities of the sentences that can carry a claim: (sentence index, per class).
-fn sentence_probabilities(text: &str, sents: &[Sentence], model: &Model) -> Vec<(usize, Vec<f32>)> {
+/// Mapping rows are left out: a row's technique name is no independent second opinion.
+pub(crate) fn sentence_probabilities(
+    text: &str,
+    sents: &[Sentence],
+    mapping_rows: &HashSet<usize>,
+    model: &Model,
+) -> Vec<(usize, Vec<f32>)> {
     sents
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.in_scope && !s.no_claim)
+        .filter(|(i, s)| s.in_scope && !s.no_claim && !s.label && !mapping_rows.contains(i))
         .map(|(i, s)| (i, model.score(&text[s.range.clone()])))
         .collect()
 }

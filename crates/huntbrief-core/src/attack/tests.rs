@@ -71,6 +71,60 @@ fn the_authors_own_attack_mapping_is_evidence_by_itself() {
 }
 
 #[test]
+fn a_catalogue_of_every_technique_an_actor_ever_used_is_not_this_reports_mapping() {
+    let kb = kb();
+    let active: Vec<&str> = kb
+        .table
+        .techniques()
+        .iter()
+        .filter(|t| t.status == table::Status::Active)
+        .map(|t| t.id.as_str())
+        .take(CATALOGUE_IDS + 10)
+        .collect();
+    let catalogue: String = active
+        .iter()
+        .map(|id| format!("{} [{id}]\n", kb.table.display_name(id).unwrap()))
+        .collect();
+    let got = ids(&catalogue);
+    assert!(got.is_empty(), "{got:?}");
+    // A short mapping of the same kind is the author's finding.
+    let short: String = catalogue
+        .lines()
+        .take(5)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(ids(&short).len(), 5);
+}
+
+#[test]
+fn a_tool_name_is_not_its_technique() {
+    // PsExec to reach other hosts is remote execution over admin shares, not a service.
+    let got = ids("The operators moved laterally to the domain controllers using PsExec.");
+    assert!(
+        got.contains(&"T1021.002".to_owned()) && !got.contains(&"T1569.002".to_owned()),
+        "{got:?}"
+    );
+    let got = ids("PsExec created the PSEXESVC service on each host to run the encryptor.");
+    assert!(got.contains(&"T1569.002".to_owned()), "{got:?}");
+    // A path component named like the tool is not the tool.
+    let got =
+        ids("The dropper wrote its launcher to C:\\ProgramData\\schtasks\\upd.bat and exited.");
+    assert!(!got.contains(&"T1053.005".to_owned()), "{got:?}");
+}
+
+#[test]
+fn detection_content_negations_and_labels_are_not_evidence() {
+    let text = "Hunting query\n\
+        DeviceProcessEvents\n\
+        | where ProcessCommandLine has \"vssadmin delete shadows\"\n\
+        Defenders should look for schtasks /create events on servers.\n\
+        The sample does not appear to execute once and then delete itself from disk.\n\
+        Name\nAPI\nHTTP\nDescription\nProcess Injection\n";
+    let got = ids(text);
+    assert!(got.is_empty(), "{got:?}");
+}
+
+#[test]
 fn a_sub_technique_sentence_is_not_also_parent_evidence() {
     let got = ids("The payload is executed via process hollowing of a suspended RegAsm.exe.");
     assert!(
