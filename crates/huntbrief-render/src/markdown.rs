@@ -144,9 +144,9 @@ fn body_words(body: Body) -> &'static str {
 
 fn iocs(out: &mut String, b: &Briefing) {
     if b.iocs_cut > 0 {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "- _{} further indicators were cut: a briefing keeps at most {} (high-fidelity first)._\n",
+            "- _{} further indicators were cut: a briefing keeps at most {} (high-fidelity first)._",
             b.iocs_cut,
             b.iocs.len()
         );
