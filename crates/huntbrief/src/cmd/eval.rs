@@ -421,6 +421,43 @@ mod tests {
     }
 
     #[test]
+    fn cross_validation_needs_the_documents_sentences() {
+        let dir = std::env::temp_dir().join(format!("hb-eval-cv-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("docs.jsonl");
+        fs::write(
+            &file,
+            "{\"doc_id\": \"a\", \"text\": \"x\", \"techniques\": []}\n",
+        )
+        .unwrap();
+        let args = |cv| AttackArgs {
+            file: file.clone(),
+            layers: vec![],
+            ablation: false,
+            json: false,
+            data: None,
+            cv,
+            sentences: None,
+            procedures: None,
+        };
+        let kb = huntbrief_core::attack::AttackKb::embedded();
+        // Without --cv the shipped model scores every document.
+        assert!(fold_models(&args(None), &kb).unwrap().is_empty());
+        // With it, a missing sentences file, or one naming none of the documents, is an error.
+        let err = fold_models(&args(Some(2)), &kb).unwrap_err().to_string();
+        assert!(err.contains("attack-dev-sentences.jsonl"), "{err}");
+        fs::write(
+            dir.join("attack-dev-sentences.jsonl"),
+            "{\"doc_id\": \"b\", \"text\": \"y\"}\n",
+        )
+        .unwrap();
+        fs::write(dir.join("attack-procedures-v15.jsonl"), "").unwrap();
+        let err = fold_models(&args(Some(2)), &kb).unwrap_err().to_string();
+        assert!(err.contains("no sentences"), "{err}");
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn reads_actor_labels() {
         let l = read_labels("# c\ndoc_id\tgroup\nA report\tG0016\nA report\tG0007\n").unwrap();
         assert_eq!(l["A report"], ["G0016", "G0007"]);
