@@ -30,7 +30,9 @@ pub struct Labelled {
     pub row: String,
     /// `dev` (looked at while building), `holdout` (set apart, looked at once the
     /// factors were written), `fresh` (written after the factors were final, then fixed
-    /// for the error classes it showed) or `final` (written after that, never tuned on).
+    /// for the error classes it showed), `final` (written after that) or `lead` (written
+    /// by a second author who never saw the factors; measured once, then its two error
+    /// classes fixed).
     pub split: String,
     pub title: String,
     pub text: String,
@@ -54,7 +56,7 @@ pub enum SetError {
 }
 
 /// How an article was used while building severity.
-pub const SPLITS: [&str; 4] = ["dev", "holdout", "fresh", "final"];
+pub const SPLITS: [&str; 5] = ["dev", "holdout", "fresh", "final", "lead"];
 
 /// The rubric's rows; a labelled article names one.
 pub const ROWS: [&str; 12] = [

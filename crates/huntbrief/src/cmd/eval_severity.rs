@@ -14,7 +14,7 @@ use huntbrief_core::grading::{LabelledSet, Report, grade};
 pub struct SeverityArgs {
     /// A labelled set (TOML), e.g. crates/huntbrief-core/tests/fixtures/severity-set.toml.
     pub file: PathBuf,
-    /// Only the articles of this split (`dev` or `holdout`).
+    /// Only the articles of this split (`dev`, `holdout`, `fresh`, `final` or `lead`).
     #[arg(long)]
     pub split: Option<String>,
     /// Directory whose data files replace the built-in ones.
