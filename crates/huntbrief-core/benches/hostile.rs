@@ -22,7 +22,10 @@ const TOKENS: &[(&str, &str)] = &[
     ("cves", "CVE-2024-3400 "),
     ("ipv4", "45.13.7.9 "),
     ("defanged_urls", "hxxps://c2[.]badcdn[.]top/a "),
-    ("hashes", "3b0f1e8a6f1c2d4e5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f "),
+    (
+        "hashes",
+        "3b0f1e8a6f1c2d4e5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f ",
+    ),
     ("domains", "update.badcdn.top "),
     ("dots", "."),
     ("dashes", "-"),
@@ -48,7 +51,10 @@ fn article(token: &str, bytes: usize) -> Article {
 
 #[divan::bench(args = TOKENS.iter().map(|(name, _)| *name), consts = [65_536, 262_144], sample_count = 3, sample_size = 1)]
 fn analyze_repetition<const BYTES: usize>(bencher: Bencher, name: &str) {
-    let token = TOKENS.iter().find(|(n, _)| *n == name).map_or("", |(_, t)| t);
+    let token = TOKENS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("", |(_, t)| t);
     let a = article(token, BYTES);
     LazyLock::force(&KB);
     bencher
