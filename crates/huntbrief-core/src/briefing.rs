@@ -137,10 +137,7 @@ fn cut(s: &mut String) -> bool {
     if s.len() <= MAX_QUOTE {
         return false;
     }
-    let mut end = MAX_QUOTE;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
+    let mut end = s.floor_char_boundary(MAX_QUOTE);
     if let Some(space) = s[..end].rfind(' ').filter(|&i| i > MAX_QUOTE / 2) {
         end = space;
     }

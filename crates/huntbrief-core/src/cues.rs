@@ -100,10 +100,7 @@ pub fn negated_by(text: &str, at: usize, negation: Negation) -> bool {
     if negation == Negation::None {
         return false;
     }
-    let mut from = at.saturating_sub(NEGATION_REACH);
-    while !text.is_char_boundary(from) {
-        from += 1;
-    }
+    let from = text.ceil_char_boundary(at.saturating_sub(NEGATION_REACH));
     let before = &text[from..at];
     let clause_start = before
         .rfind(['.', '!', '?', ';', '\n'])

@@ -642,14 +642,8 @@ impl SeverityModel {
 /// evidence costs the same in a teaser and in a megabyte-long report.
 fn sentence_at(text: &str, at: usize) -> &str {
     const REACH: usize = 2_000;
-    let mut from = at.saturating_sub(REACH);
-    while !text.is_char_boundary(from) {
-        from += 1;
-    }
-    let mut to = (at + REACH).min(text.len());
-    while !text.is_char_boundary(to) {
-        to -= 1;
-    }
+    let from = text.ceil_char_boundary(at.saturating_sub(REACH));
+    let to = text.floor_char_boundary(at + REACH);
     sentence_in(&text[from..to], at - from)
 }
 

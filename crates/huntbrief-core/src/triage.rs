@@ -202,11 +202,7 @@ impl Triage {
 
 /// The first `max` bytes of `text`, cut at a char boundary.
 fn prefix(text: &str, max: usize) -> &str {
-    let mut cut = max.min(text.len());
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    &text[..cut]
+    &text[..text.floor_char_boundary(max)]
 }
 
 /// How many different strings (ignoring case) the matches cover.

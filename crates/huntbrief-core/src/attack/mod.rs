@@ -426,17 +426,10 @@ pub const MAX_EVIDENCE_CHARS: usize = 600;
 
 /// The sentence as evidence: whitespace collapsed, at most [`MAX_EVIDENCE_CHARS`] bytes.
 fn clip(sentence: &str) -> String {
-    let mut cut = sentence.len().min(4 * MAX_EVIDENCE_CHARS);
-    while !sentence.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let mut s = collapse_whitespace(&sentence[..cut]);
+    let mut s =
+        collapse_whitespace(&sentence[..sentence.floor_char_boundary(4 * MAX_EVIDENCE_CHARS)]);
     if s.len() > MAX_EVIDENCE_CHARS {
-        let mut end = MAX_EVIDENCE_CHARS;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        s.truncate(end);
+        s.truncate(s.floor_char_boundary(MAX_EVIDENCE_CHARS));
         s.push('…');
     }
     s

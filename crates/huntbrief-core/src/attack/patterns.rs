@@ -411,15 +411,7 @@ fn ascii_regex(r: &str) -> Result<Regex, regex::Error> {
 
 /// `r` widened to character boundaries of `text` (a byte pattern may stop inside one).
 fn char_range(text: &str, r: Range<usize>) -> Range<usize> {
-    let mut start = r.start.min(text.len());
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    let mut end = r.end.min(text.len());
-    while !text.is_char_boundary(end) {
-        end += 1;
-    }
-    start..end
+    text.floor_char_boundary(r.start)..text.ceil_char_boundary(r.end)
 }
 
 /// The sentence containing byte `offset` (sentences are sorted and disjoint).

@@ -309,12 +309,8 @@ fn window(t: &str, line: Range<usize>, span: Range<usize>) -> Range<usize> {
         }
         k = i + 1;
     }
-    while !t.is_char_boundary(s) {
-        s += 1;
-    }
-    while !t.is_char_boundary(e) {
-        e -= 1;
-    }
+    s = t.ceil_char_boundary(s);
+    e = t.floor_char_boundary(e);
     s.min(span.start)..e.max(span.end)
 }
 
@@ -328,9 +324,7 @@ pub(crate) fn words_before(t: &str, floor: usize, pos: usize) -> [&str; 3] {
         .max(floor)
         .min(pos);
     let mut s = pos.saturating_sub(80).max(ls);
-    while !t.is_char_boundary(s) {
-        s += 1;
-    }
+    s = t.ceil_char_boundary(s);
     let mut out = [""; 3];
     let words = t[s..pos]
         .rsplit(|c: char| !(c.is_alphanumeric() || c == '-'))

@@ -237,12 +237,8 @@ impl Judge<'_> {
     fn near_cue(&self, c: &Cand, f: &Facts) -> bool {
         let mut s = c.span.start.saturating_sub(80).max(f.window.start);
         let mut e = (c.span.end + 60).min(f.window.end);
-        while !self.t.is_char_boundary(s) {
-            s += 1;
-        }
-        while !self.t.is_char_boundary(e) {
-            e -= 1;
-        }
+        s = self.t.ceil_char_boundary(s);
+        e = self.t.floor_char_boundary(e);
         self.cue(Cue::Malicious, s..e.max(s))
     }
 

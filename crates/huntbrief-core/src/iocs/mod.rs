@@ -238,12 +238,8 @@ impl<'a> Evidence<'a> {
                 }
                 k = k + i + 1;
             }
-            while !self.text.is_char_boundary(ls) {
-                ls += 1;
-            }
-            while !self.text.is_char_boundary(le) {
-                le -= 1;
-            }
+            ls = self.text.ceil_char_boundary(ls);
+            le = self.text.floor_char_boundary(le);
             self.line = ls..le.max(ls + 1).min(b.len().max(ls));
             self.spans = sentences(&self.text[ls..le])
                 .into_iter()

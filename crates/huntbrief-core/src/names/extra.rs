@@ -352,14 +352,8 @@ const SUPPORT: usize = super::SUPPORT_REACH;
 const REACH: usize = super::COMPARISON_REACH;
 
 /// `s[from..to]` widened to character boundaries.
-fn window(s: &str, mut from: usize, mut to: usize) -> &str {
-    while !s.is_char_boundary(from) {
-        from -= 1;
-    }
-    while !s.is_char_boundary(to) {
-        to += 1;
-    }
-    &s[from..to]
+fn window(s: &str, from: usize, to: usize) -> &str {
+    &s[s.floor_char_boundary(from)..s.ceil_char_boundary(to)]
 }
 
 /// The text before a mention with any list of names before it removed ("past threats

@@ -114,11 +114,7 @@ fn clip(text: &str) -> String {
     if text.len() <= COMMENT_MAX {
         return text.to_owned();
     }
-    let mut end = COMMENT_MAX;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
+    format!("{}…", &text[..text.floor_char_boundary(COMMENT_MAX)])
 }
 
 fn fidelity_word(f: Fidelity) -> &'static str {
