@@ -15,10 +15,11 @@ if [[ ! -f "$eval_dir/ioc_score.py" || ! -f "$eval_dir/ioc-dev.jsonl" ]]; then
     exit 0
 fi
 cargo build --release --quiet -p huntbrief
+bin="${CARGO_TARGET_DIR:-target}/release/huntbrief"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 python3 "$eval_dir/ioc_score.py" --cases "$eval_dir/ioc-dev.jsonl" \
-    --cmd "target/release/huntbrief iocs --jsonl" --jsonl --policy ioc --out "$out" "$@"
+    --cmd "$bin iocs --jsonl" --jsonl --policy ioc --out "$out" "$@"
 if [[ -n "${EVAL_MIN_F1:-}" ]]; then
     python3 - "$out" "$EVAL_MIN_F1" <<'PY'
 import json, sys

@@ -50,10 +50,20 @@ pub enum IocType {
     Filepath,
     Filename,
     Package,
+    /// An IPv4 address with the port it was written with (`203.0.113.7:3333`).
+    Socket,
+    /// The import hash of a PE file (an MD5 of its import table).
+    Imphash,
+    /// A certificate's SHA-1 thumbprint.
+    #[serde(rename = "x509-sha1")]
+    X509Sha1,
+    /// A certificate's SHA-256 fingerprint.
+    #[serde(rename = "x509-sha256")]
+    X509Sha256,
 }
 
 impl IocType {
-    pub const ALL: [IocType; 18] = [
+    pub const ALL: [IocType; 22] = [
         Self::Cve,
         Self::Ipv4,
         Self::Domain,
@@ -72,6 +82,10 @@ impl IocType {
         Self::Filepath,
         Self::Filename,
         Self::Package,
+        Self::Socket,
+        Self::Imphash,
+        Self::X509Sha1,
+        Self::X509Sha256,
     ];
 
     /// The key used in JSON (`"ipv4"`, `"sha256"`, ...).
@@ -95,6 +109,10 @@ impl IocType {
             Self::Filepath => "filepath",
             Self::Filename => "filename",
             Self::Package => "package",
+            Self::Socket => "socket",
+            Self::Imphash => "imphash",
+            Self::X509Sha1 => "x509-sha1",
+            Self::X509Sha256 => "x509-sha256",
         }
     }
 
@@ -102,7 +120,7 @@ impl IocType {
     pub fn shown_defanged(self) -> bool {
         matches!(
             self,
-            Self::Ipv4 | Self::Domain | Self::Ipv6 | Self::Url | Self::Email
+            Self::Ipv4 | Self::Domain | Self::Ipv6 | Self::Url | Self::Email | Self::Socket
         )
     }
 
@@ -127,11 +145,27 @@ impl IocType {
             Self::Filepath => "File path",
             Self::Filename => "File name",
             Self::Package => "Package",
+            Self::Socket => "IP:port (defanged)",
+            Self::Imphash => "Imphash",
+            Self::X509Sha1 => "Certificate SHA1",
+            Self::X509Sha256 => "Certificate SHA256",
         }
     }
 
     pub fn is_hash(self) -> bool {
         matches!(self, Self::Md5 | Self::Sha1 | Self::Sha256 | Self::Sha512)
+    }
+
+    /// The file-hash type of the same length as this digest (an imphash is written like
+    /// an MD5, a certificate thumbprint like a SHA-1 or SHA-256).
+    pub fn digest_shape(self) -> Option<IocType> {
+        match self {
+            Self::Md5 | Self::Imphash => Some(Self::Md5),
+            Self::Sha1 | Self::X509Sha1 => Some(Self::Sha1),
+            Self::Sha256 | Self::X509Sha256 => Some(Self::Sha256),
+            Self::Sha512 => Some(Self::Sha512),
+            _ => None,
+        }
     }
 }
 

@@ -405,7 +405,7 @@ mod tests {
         assert_eq!(words_before(t, 0, pos), ["thumbprint", "Certificate", ""]);
         assert_eq!(words_before(t, 0, 0), ["", "", ""]);
         let kb = embedded();
-        assert!(in_set(&kb.ctx.hash_not_file, "Thumbprint"));
+        assert!(in_set(&kb.ctx.hash_certificate, "Thumbprint"));
         assert!(!in_set(&kb.ctx.hash_not_file, "sample"));
     }
 }

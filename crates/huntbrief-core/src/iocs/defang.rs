@@ -6,7 +6,7 @@ use crate::model::IocType;
 /// `2001[:]db8[:][:]1`; types that are not links are returned as they are.
 pub fn defang(kind: IocType, value: &str) -> String {
     match kind {
-        IocType::Ipv4 | IocType::Domain => last_dot(value),
+        IocType::Ipv4 | IocType::Domain | IocType::Socket => last_dot(value),
         IocType::Ipv6 => value.replace(':', "[:]"),
         IocType::Email => match value.rsplit_once('@') {
             Some((local, dom)) => format!("{local}[@]{}", last_dot(dom)),

@@ -46,32 +46,46 @@ enum Cue {
     Asn,
     Wallet,
     Package,
+    PathTalk,
 }
 
 impl Cue {
-    const COUNT: usize = 7;
+    const COUNT: usize = 8;
 }
 
 use Fidelity::{High, Low, Medium};
 
+/// What the words before a digest say it is.
+enum HashLabel {
+    File,
+    NotFile,
+    Imphash,
+    Certificate,
+}
+
 impl Judge<'_> {
-    /// The fidelity of `c` and, when it differs from the scanned one, its final value;
-    /// `None` when it is no indicator.
+    /// The fidelity of `c`, its final value when it differs from the scanned one, and
+    /// its type (a digest may turn out to be an import hash or a certificate's); `None`
+    /// when it is no indicator.
     pub fn judge(
         &self,
         c: &Cand,
         f: &Facts,
         defanged: bool,
         floor: usize,
-    ) -> Option<(Fidelity, Option<String>)> {
+    ) -> Option<(Fidelity, Option<String>, IocType)> {
         let marked = defanged || c.flags & scan::ENCODED != 0 || (f.ioc_section && f.ioc_line);
         let listed = f.ioc_line;
         let window = &self.t[f.window.clone()];
         let ctx = &self.kb.ctx;
         let has = |cue: Cue| self.cue(cue, f.window.clone());
         let fid = match c.kind {
-            IocType::Ipv4 | IocType::Ipv6 => {
-                let ip: IpAddr = c.value.parse().ok()?;
+            IocType::Ipv4 | IocType::Ipv6 | IocType::Socket => {
+                let addr = match c.kind {
+                    IocType::Socket => c.value.rsplit_once(':')?.0,
+                    _ => c.value.as_str(),
+                };
+                let ip: IpAddr = addr.parse().ok()?;
                 if !self.kb.ranges.is_global(ip) {
                     if marked { Medium } else { Low }
                 } else if self.kb.benign_ip(ip) {
@@ -92,15 +106,44 @@ impl Judge<'_> {
                 if let Ok(ip) = host.parse::<IpAddr>()
                     && !self.kb.ranges.is_global(ip)
                 {
-                    return Some((if marked { Medium } else { Low }, None));
+                    return Some((if marked { Medium } else { Low }, None, c.kind));
                 }
-                if self.reference(host) {
-                    if marked { High } else { Low }
+                let url = (c.kind == IocType::Url).then(|| url_parts(&c.value));
+                if !defanged && url.as_ref().is_some_and(|u| self.asset(u)) {
+                    // A page image, style or font: the page's own asset.
+                    Low
+                } else if self.reference(host) {
+                    if !defanged && url.as_ref().is_some_and(|u| self.documentation(u)) {
+                        // Documentation cited in a list of recommendations.
+                        Low
+                    } else if c.kind == IocType::Domain && self.kb.listed_service(host) {
+                        // A well-known service named as such ("abused windows[.]net"):
+                        // an indicator only where an indicator section lists it.
+                        if f.ioc_section && f.ioc_line {
+                            High
+                        } else {
+                            Low
+                        }
+                    } else if marked {
+                        High
+                    } else {
+                        Low
+                    }
                 } else if defanged {
                     High
                 } else if f.in_refs || self.cited(c, floor) {
                     Low
-                } else if marked || (listed && f.ioc_label) || self.near_cue(c, f) {
+                } else if url.as_ref().is_some_and(|u| u.scheme.is_none())
+                    && self.cue(Cue::PathTalk, f.window.clone())
+                {
+                    // "folders such as host.com/dir/me~": a path layout, not a link.
+                    Low
+                } else if marked
+                    || (listed && f.ioc_label)
+                    || self.near_cue(c, f)
+                    || self.introduced(c, floor)
+                    || (listed && url.as_ref().is_some_and(|u| self.payload(u)))
+                {
                     High
                 } else {
                     Medium
@@ -132,23 +175,26 @@ impl Judge<'_> {
                     return None;
                 }
                 let before = context::words_before(self.t, floor, c.span.start);
-                if before
-                    .iter()
-                    .any(|w| context::in_set(&ctx.hash_not_file, w))
-                {
+                let kind = match self.hash_label(&before) {
+                    HashLabel::File => c.kind,
+                    HashLabel::NotFile => return None,
+                    HashLabel::Imphash if c.kind == IocType::Md5 => IocType::Imphash,
+                    HashLabel::Certificate if c.kind == IocType::Sha1 => IocType::X509Sha1,
+                    HashLabel::Certificate if c.kind == IocType::Sha256 => IocType::X509Sha256,
+                    HashLabel::Imphash | HashLabel::Certificate => return None,
+                };
+                if kind == IocType::Sha1 && !marked && has(Cue::Commit) {
                     return None;
                 }
-                if c.kind == IocType::Sha1 && !marked && has(Cue::Commit) {
-                    return None;
-                }
-                if before
+                let fid = if before
                     .iter()
                     .any(|w| context::in_set(&ctx.hash_checksum, w))
                 {
                     Low
                 } else {
                     High
-                }
+                };
+                return Some((fid, None, kind));
             }
             IocType::Cve => High,
             IocType::Asn => {
@@ -195,9 +241,45 @@ impl Judge<'_> {
                     Medium
                 }
             }
-            IocType::Package => return self.package(c, f, window),
+            IocType::Package => {
+                let (fid, value) = self.package(c, f, window)?;
+                return Some((fid, value, c.kind));
+            }
+            // Typed by the judge from a file-hash candidate, never scanned as such.
+            IocType::Imphash | IocType::X509Sha1 | IocType::X509Sha256 => return None,
         };
-        Some((fid, None))
+        Some((fid, None, c.kind))
+    }
+
+    /// What the label words just before a digest make it; the nearest label decides
+    /// ("import hash" counts as one word).
+    fn hash_label(&self, before: &[&str; 3]) -> HashLabel {
+        let ctx = &self.kb.ctx;
+        for (i, w) in before.iter().enumerate() {
+            let mut buf = [0u8; 40];
+            let pair = before.get(i + 1).and_then(|prev| {
+                let (a, b) = (prev.as_bytes(), w.as_bytes());
+                let n = a.len() + 1 + b.len();
+                (n <= buf.len() && !a.is_empty()).then(|| {
+                    buf[..a.len()].copy_from_slice(a);
+                    buf[a.len()] = b'-';
+                    buf[a.len() + 1..n].copy_from_slice(b);
+                    std::str::from_utf8(&buf[..n]).unwrap_or("")
+                })
+            });
+            for word in [Some(*w), pair].into_iter().flatten() {
+                if context::in_set(&ctx.hash_imphash, word) {
+                    return HashLabel::Imphash;
+                }
+                if context::in_set(&ctx.hash_certificate, word) {
+                    return HashLabel::Certificate;
+                }
+                if context::in_set(&ctx.hash_not_file, word) {
+                    return HashLabel::NotFile;
+                }
+            }
+        }
+        HashLabel::File
     }
 
     /// Whether the cue set `cue` occurs in `window`, remembered for the window.
@@ -219,6 +301,7 @@ impl Judge<'_> {
                 Cue::Asn => &ctx.asn_cues,
                 Cue::Wallet => &ctx.wallet_cues,
                 Cue::Package => &ctx.package_malicious,
+                Cue::PathTalk => &ctx.path_sentence,
             };
             set.any_in(&self.t[window])
         })
@@ -240,6 +323,55 @@ impl Judge<'_> {
         s = self.t.ceil_char_boundary(s);
         e = self.t.floor_char_boundary(e);
         self.cue(Cue::Malicious, s..e.max(s))
+    }
+
+    /// A link in brackets right after "the second host", "[the next server](…)": one
+    /// more piece of the infrastructure the text walks through.
+    fn introduced(&self, c: &Cand, floor: usize) -> bool {
+        let b = self.t.as_bytes();
+        let s = c.span.start;
+        if s == 0 || b[s - 1] != b'(' {
+            return false;
+        }
+        let end = if s >= 2 && b[s - 2] == b']' {
+            s - 2
+        } else {
+            s - 1
+        };
+        let [noun, qualifier, _] = context::words_before(self.t, floor.min(end), end);
+        let ctx = &self.kb.ctx;
+        context::in_set(&ctx.infrastructure_nouns, noun)
+            && context::in_set(&ctx.enumerating, qualifier)
+    }
+
+    /// A link to an image, style sheet or font.
+    fn asset(&self, u: &UrlParts<'_>) -> bool {
+        u.extension()
+            .is_some_and(|e| context::in_set(&self.kb.ctx.asset_exts, e))
+    }
+
+    /// A link to an executable, script or other payload file.
+    fn payload(&self, u: &UrlParts<'_>) -> bool {
+        u.extension().is_some_and(|e| {
+            e.len() <= 16 && self.kb.files.payload_exts.contains(&e.to_ascii_lowercase())
+        })
+    }
+
+    /// A documentation page: a host such as `learn.` or `docs.`, or a first path segment
+    /// such as `/docs/` (after a locale such as `/en-us/`).
+    fn documentation(&self, u: &UrlParts<'_>) -> bool {
+        let ctx = &self.kb.ctx;
+        let first_label = u.host.split('.').next().unwrap_or("");
+        if u.host.matches('.').count() >= 2 && context::in_set(&ctx.doc_hosts, first_label) {
+            return true;
+        }
+        let mut segs = u.path.split('/').filter(|s| !s.is_empty());
+        let mut seg = segs.next().unwrap_or("");
+        let locale = seg.len() == 5 && seg.as_bytes()[2] == b'-' || seg.len() == 2;
+        if locale {
+            seg = segs.next().unwrap_or("");
+        }
+        context::in_set(&ctx.doc_paths, seg)
     }
 
     /// A reference host: on a benign list, or the publisher's own site.
@@ -298,5 +430,40 @@ impl Judge<'_> {
             _ => name.to_owned(),
         };
         Some((High, Some(format!("pkg:{ty}/{name}@{version}"))))
+    }
+}
+
+/// The host and path of a URL value (as the scanner writes it).
+pub(crate) struct UrlParts<'a> {
+    pub scheme: Option<&'a str>,
+    pub host: &'a str,
+    /// From the first `/` to the query or fragment.
+    pub path: &'a str,
+}
+
+impl<'a> UrlParts<'a> {
+    /// The extension of the last path segment, if it has one.
+    fn extension(&self) -> Option<&'a str> {
+        let last = self.path.rsplit('/').next()?;
+        let (stem, ext) = last.rsplit_once('.')?;
+        (!stem.is_empty() && !ext.is_empty()).then_some(ext)
+    }
+}
+
+pub(crate) fn url_parts(value: &str) -> UrlParts<'_> {
+    let (scheme, rest) = match value.split_once("://") {
+        Some((s, r)) => (Some(s), r),
+        None => (None, value),
+    };
+    let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let auth = &rest[..auth_end];
+    let host = auth.rsplit_once('@').map_or(auth, |(_, h)| h);
+    let host = host.split(':').next().unwrap_or(host);
+    let tail = &rest[auth_end..];
+    let path_end = tail.find(['?', '#']).unwrap_or(tail.len());
+    UrlParts {
+        scheme,
+        host,
+        path: &tail[..path_end],
     }
 }

@@ -91,11 +91,19 @@ pub(crate) struct ContextRules {
     pub ioc_words: FastSet<String>,
     pub reference_words: FastSet<String>,
     pub reference_before: FastSet<String>,
+    pub infrastructure_nouns: FastSet<String>,
+    pub enumerating: FastSet<String>,
     pub malicious: CueSet,
     pub version_before: FastSet<String>,
     pub version_sentence: CueSet,
     pub hash_not_file: FastSet<String>,
     pub hash_checksum: FastSet<String>,
+    pub hash_imphash: FastSet<String>,
+    pub doc_hosts: FastSet<String>,
+    pub doc_paths: FastSet<String>,
+    pub asset_exts: FastSet<String>,
+    pub path_sentence: CueSet,
+    pub hash_certificate: FastSet<String>,
     pub commit_sentence: CueSet,
     pub role_mailboxes: FastSet<String>,
     pub contact: CueSet,
@@ -209,6 +217,7 @@ struct ContextSpec {
     schemes: Vec<String>,
     sections: SectionsSpec,
     cues: CuesSpec,
+    urls: UrlsSpec,
     hashes: HashesSpec,
     emails: EmailsSpec,
     domains: DomainsSpec,
@@ -229,6 +238,8 @@ struct SectionsSpec {
 #[serde(deny_unknown_fields)]
 struct CuesSpec {
     malicious: Vec<String>,
+    infrastructure_nouns: Vec<String>,
+    enumerating: Vec<String>,
     reference_before: Vec<String>,
     version_before: Vec<String>,
     version_sentence: Vec<String>,
@@ -236,9 +247,20 @@ struct CuesSpec {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct UrlsSpec {
+    documentation_hosts: Vec<String>,
+    documentation_paths: Vec<String>,
+    asset_extensions: Vec<String>,
+    path_sentence: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct HashesSpec {
     not_file: Vec<String>,
     checksum: Vec<String>,
+    imphash: Vec<String>,
+    certificate: Vec<String>,
     commit_sentence: Vec<String>,
 }
 
@@ -478,11 +500,19 @@ impl IocKb {
             ioc_words: set(F, "sections.ioc_words", c.sections.ioc_words)?,
             reference_words: set(F, "sections.reference_words", c.sections.reference_words)?,
             reference_before: set(F, "cues.reference_before", c.cues.reference_before)?,
+            infrastructure_nouns: set(F, "cues.infrastructure_nouns", c.cues.infrastructure_nouns)?,
+            enumerating: set(F, "cues.enumerating", c.cues.enumerating)?,
             malicious: CueSet::new(F, "cues.malicious", &c.cues.malicious)?,
             version_before: set(F, "cues.version_before", c.cues.version_before)?,
             version_sentence: CueSet::new(F, "cues.version_sentence", &c.cues.version_sentence)?,
             hash_not_file: set(F, "hashes.not_file", c.hashes.not_file)?,
             hash_checksum: set(F, "hashes.checksum", c.hashes.checksum)?,
+            hash_imphash: set(F, "hashes.imphash", c.hashes.imphash)?,
+            doc_hosts: set(F, "urls.documentation_hosts", c.urls.documentation_hosts)?,
+            doc_paths: set(F, "urls.documentation_paths", c.urls.documentation_paths)?,
+            asset_exts: set(F, "urls.asset_extensions", c.urls.asset_extensions)?,
+            path_sentence: CueSet::new(F, "urls.path_sentence", &c.urls.path_sentence)?,
+            hash_certificate: set(F, "hashes.certificate", c.hashes.certificate)?,
             commit_sentence: CueSet::new(F, "hashes.commit_sentence", &c.hashes.commit_sentence)?,
             role_mailboxes: set(F, "emails.role_mailboxes", c.emails.role_mailboxes)?,
             contact: CueSet::new(F, "emails.contact", &c.emails.contact)?,
@@ -541,6 +571,13 @@ impl IocKb {
             }
             h = h.split_once('.').map_or(registrable, |(_, rest)| rest);
         }
+    }
+
+    /// Whether a host (lower-case ASCII) is itself a listed reference name (or its www),
+    /// not merely a host under one: a well-known service named as such.
+    pub fn listed_service(&self, host: &str) -> bool {
+        let bare = host.strip_prefix("www.").unwrap_or(host);
+        self.benign_domains.contains_key(bare) || self.hosting.contains(bare)
     }
 
     pub fn benign_ip(&self, ip: IpAddr) -> bool {

@@ -102,9 +102,10 @@ pub fn extract(text: &str, kb: &IocKb, article_url: Option<&str>) -> Vec<Indicat
         }
         let facts = ctx.facts(c.span.clone());
         let defanged = norm.defanged(c.span.clone());
-        let Some((fidelity, rewritten)) = judge.judge(c, &facts, defanged, floor) else {
+        let Some((fidelity, rewritten, kind)) = judge.judge(c, &facts, defanged, floor) else {
             continue;
         };
+        let k = kind as usize;
         let value = rewritten.as_deref().unwrap_or(&c.value);
         let offset = norm.orig_offset(c.span.start);
         match seen[k].get(value) {
@@ -128,19 +129,15 @@ pub fn extract(text: &str, kb: &IocKb, article_url: Option<&str>) -> Vec<Indicat
                         | IocType::Registry
                         | IocType::Filename
                 );
-                debug_assert!(
-                    composed || is_valid(c.kind, value),
-                    "{:?} {value:?}",
-                    c.kind
-                );
-                if (composed && !is_valid(c.kind, value)) || !refang::normalize(value).unchanged() {
+                debug_assert!(composed || is_valid(kind, value), "{kind:?} {value:?}");
+                if (composed && !is_valid(kind, value)) || !refang::normalize(value).unchanged() {
                     seen[k].insert(value.to_owned(), Slot::Rejected);
                     continue;
                 }
                 seen[k].insert(value.to_owned(), Slot::At(out.len()));
                 out.push(Indicator {
-                    kind: c.kind,
-                    defanged: defang(c.kind, value),
+                    kind,
+                    defanged: defang(kind, value),
                     value: value.to_owned(),
                     fidelity,
                     evidence: evidence.sentence(offset),

@@ -119,6 +119,7 @@ const TRIGGERS: &[(&str, Rule)] = &[
     ("@", Rule::AtSign),
     ("http", Rule::Scheme),
     ("hxxp", Rule::Scheme),
+    ("hxxt", Rule::Scheme),
     ("h**p", Rule::Scheme),
     ("h__p", Rule::Scheme),
     ("h00p", Rule::Scheme),
@@ -353,6 +354,9 @@ fn bracket(b: &[u8], p: usize) -> Option<Vec<Edit>> {
     {
         return Some(vec![e]);
     }
+    if let Some(edits) = bracketed_tld(b, p) {
+        return Some(edits);
+    }
     if let Some(e) = messy_dot(b, p) {
         return Some(vec![e]);
     }
@@ -407,6 +411,30 @@ fn bracket(b: &[u8], p: usize) -> Option<Vec<Edit>> {
             ok.then(|| vec![edit(p..after, "www", true)])
         }
     }
+}
+
+/// `host[.com]`, `name[@]host(.co.za)`: the last labels bracketed with their dot, a
+/// known top-level domain last; the brackets go.
+fn bracketed_tld(b: &[u8], p: usize) -> Option<Vec<Edit>> {
+    if !matches!(b[p], b'[' | b'(') || b.get(p + 1) != Some(&b'.') || p == 0 || !is_label(b[p - 1])
+    {
+        return None;
+    }
+    let close = if b[p] == b'[' { b']' } else { b')' };
+    let mut e = p + 1;
+    while e < b.len() && e - p <= 64 && (b[e] == b'.' || is_label(b[e])) {
+        e += 1;
+    }
+    let glued = |k: usize| b.get(k).is_some_and(|&c| is_label(c));
+    if b.get(e) != Some(&close) || glued(e + 1) || (b.get(e + 1) == Some(&b'.') && glued(e + 2)) {
+        return None;
+    }
+    let inner = &b[p + 1..e];
+    let labels_ok = inner[1..]
+        .split(|&c| c == b'.')
+        .all(|l| !l.is_empty() && l.iter().all(|&c| is_label(c)));
+    (labels_ok && crate::iocs::validate::domain::ends_in_suffix(&inner[1..]))
+        .then(|| vec![edit(p..p + 1, "", true), edit(e..e + 1, "", true)])
 }
 
 /// A run of brackets, backslashes and exactly one dot that stands for that dot:
@@ -643,6 +671,12 @@ fn scheme_word(w: &[u8]) -> Option<(&'static str, bool)> {
                 _ => return None,
             }
         }
+        // "hxxt://", "hXXts[:]//": the p dropped with the t's.
+        [b'h', m1, m2, b't', rest @ ..] if m1 == m2 && *m1 == b'x' => match rest {
+            [] => "http",
+            [b's'] => "https",
+            _ => return None,
+        },
         [b'h', b't', b'x', b'p', rest @ ..] | [b'h', b'x', b't', b'p', rest @ ..] => match rest {
             [] => "http",
             [b's'] => "https",
@@ -778,6 +812,17 @@ fn unicode_sep(b: &[u8], p: usize, end: usize, repl: &'static str) -> Option<Vec
     ok.then(|| vec![edit(p..end, repl, true)])
 }
 
+/// Whether `s` is inside a link (its token has a `://` before it): an encoded link in
+/// another's query stays encoded there, and the scanner reads it as a second link.
+fn in_link(b: &[u8], s: usize) -> bool {
+    let lo = s.saturating_sub(2048);
+    let start = b[lo..s]
+        .iter()
+        .rposition(u8::is_ascii_whitespace)
+        .map_or(lo, |i| lo + i + 1);
+    memchr::memmem::find(&b[start..s], b"://").is_some()
+}
+
 /// `https%3A%2F%2Fevil.com%2Fpath`: a URL-encoded URL, decoded up to the end of its
 /// token (or the next parameter of an enclosing URL).
 fn percent_url(b: &[u8], p: usize, end: usize) -> Option<Vec<Edit>> {
@@ -785,7 +830,7 @@ fn percent_url(b: &[u8], p: usize, end: usize) -> Option<Vec<Edit>> {
     while s > 0 && b[s - 1].is_ascii_alphabetic() && p - s <= 6 {
         s -= 1;
     }
-    if p - s < 2 {
+    if p - s < 2 || in_link(b, s) {
         return None;
     }
     let mut edits = vec![edit(p..end, "://", false)];
@@ -986,10 +1031,10 @@ mod tests {
             fang("go to https%3A%2F%2Fevil.com%2Fa%2Fb.php now"),
             "go to https://evil.com/a/b.php now"
         );
-        assert_eq!(
-            fang("http://r.example/?u=https%3a%2f%2fevil.com%2Fx&y=%2F"),
-            "http://r.example/?u=https://evil.com/x&y=%2F"
-        );
+        // Inside another link's query it stays as written: the outer link is quoted
+        // as the author wrote it, and the scanner decodes the inner one on its own.
+        let nested = "http://r.example/?u=https%3a%2f%2fevil.com%2Fx&y=%2F";
+        assert_eq!(fang(nested), nested);
     }
 
     #[test]

@@ -200,6 +200,9 @@ fn url_end(t: &str, from: usize, limit: usize) -> usize {
         match c {
             c if c.is_ascii_whitespace() || c.is_ascii_control() => break,
             b'<' | b'>' | b'"' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^' | b'\'' => break,
+            // "?time=[UNIX timestamp]", "/[id]": a placeholder after a delimiter ends
+            // the link ("a[]=1" and "user[name]=x" are parameters and stay).
+            b'[' if i > from && placeholder(b, i) => break,
             b'[' => sq += 1,
             b']' if sq == 0 => break,
             b']' => sq -= 1,
@@ -286,10 +289,19 @@ impl Scanner<'_> {
             if end <= q + 3 {
                 continue;
             }
+            let wrapped = if inside { None } else { self.wrapped(s, end) };
             if !inside {
-                consumed.push(s..end);
+                let covered = wrapped.as_ref().map_or(end, |w| w.1);
+                consumed.push(s..covered);
                 outer_end = end;
                 nested = 0;
+            }
+            if let Some((joined, cend)) = wrapped {
+                // One link broken over two lines: emitted whole, once.
+                if let Some(u) = url::parse(&joined) {
+                    self.push(IocType::Url, s..cend, u.value(), host_of(&u.host), 0);
+                }
+                continue;
             }
             if let Some(u) = url::parse(&t[s..end]) {
                 let rest_start = end - u.rest.len();
@@ -300,11 +312,115 @@ impl Scanner<'_> {
                     host_of(&u.host),
                     if inside { IN_URL } else { 0 },
                 );
+                self.url_host_ip(&u, q + 3, rest_start);
+                if !inside {
+                    self.encoded_urls(rest_start..end);
+                }
                 self.ips_in(rest_start..end);
                 self.cves_in(rest_start..end);
             }
         }
         consumed
+    }
+
+    /// A link that runs to the end of a long line and goes on at the start of the next
+    /// (a PDF or terminal dump wraps at a fixed width): the joined link and where its
+    /// second part ends. The next line must go on like a path (`/`, `?`, `=`, `&`, `%`
+    /// in its first token) and not start another indicator (a link, a name or address).
+    fn wrapped(&self, s: usize, end: usize) -> Option<(String, usize)> {
+        let (t, b) = (self.t, self.b);
+        let nl = match b.get(end..end + 2)? {
+            [b'\n', _] => end + 1,
+            [b'\r', b'\n'] => end + 2,
+            _ => return None,
+        };
+        let line_start = memchr::memrchr(b'\n', &b[..s]).map_or(0, |i| i + 1);
+        if end - line_start < 40 || end - s < 24 {
+            return None;
+        }
+        let mut ce = nl;
+        while ce < b.len() && !b[ce].is_ascii_whitespace() && ce - nl < 2048 {
+            ce += 1;
+        }
+        let cont = &t[nl..ce];
+        let first = cont.split(['/', '?', '#']).next().unwrap_or("");
+        let goes_on = cont.contains(['/', '?', '=', '&', '%'])
+            && !cont.contains("://")
+            && !first.is_empty()
+            && validate::ipv4(first).is_none()
+            && domain::parse(first).is_none();
+        if !goes_on {
+            return None;
+        }
+        let cend = nl + url_end(cont, 0, cont.len());
+        if cend == nl {
+            return None;
+        }
+        Some((format!("{}{}", &t[s..end], &t[nl..cend]), cend))
+    }
+
+    /// Links percent-encoded inside a link's query (`?u=https%3A%2F%2Fevil.example%2Fa`):
+    /// each decoded, up to the first delimiter the author left unencoded.
+    fn encoded_urls(&mut self, r: Range<usize>) {
+        let b = self.b;
+        let mut from = r.start;
+        while let Some(k) = memmem::find(&b[from..r.end], b"%3").map(|k| from + k) {
+            from = k + 3;
+            if !b[k..r.end.min(k + 9)].eq_ignore_ascii_case(b"%3a%2f%2f") {
+                continue;
+            }
+            let mut s = k;
+            while s > r.start && b[s - 1].is_ascii_alphabetic() && k - s < 8 {
+                s -= 1;
+            }
+            if s == k || !self.scheme_known(&self.t[s..k]) {
+                continue;
+            }
+            let mut e = k;
+            while e < r.end && !matches!(b[e], b'&' | b'?' | b'#' | b'=' | b';') {
+                e += 1;
+            }
+            let Some(decoded) = percent_decode(&self.t[s..e]) else {
+                continue;
+            };
+            let end = url_end(
+                &decoded,
+                decoded.find("://").map_or(0, |p| p + 3),
+                decoded.len(),
+            );
+            if let Some(u) = url::parse(&decoded[..end]) {
+                self.push(
+                    IocType::Url,
+                    s..e,
+                    u.value(),
+                    host_of(&u.host),
+                    IN_URL | ENCODED,
+                );
+            }
+            from = e;
+        }
+    }
+
+    /// The address of a link to an IP (`tcp://203.0.113.7:3333`, `stratum+tcp://…`):
+    /// the address itself and, with a port, the socket. `auth` is where the authority
+    /// starts in the text, `rest` where the path starts.
+    fn url_host_ip(&mut self, u: &url::Url<'_>, auth: usize, rest: usize) {
+        let url::Host::V4(ip) = u.host else {
+            return;
+        };
+        let hs = auth + u.userinfo.map_or(0, |x| x.len() + 1);
+        let ip_span = hs..hs + ip.to_string().len();
+        if self.t.get(ip_span.clone()) != Some(ip.to_string().as_str()) {
+            return;
+        }
+        self.push(IocType::Ipv4, ip_span.clone(), ip.to_string(), None, IN_URL);
+        if let Some(p) = u.port
+            && let Some(port) = validate::port_number(p)
+            && ip_span.end + 1 + p.len() <= rest
+        {
+            let port_span = ip_span.end + 1..ip_span.end + 1 + p.len();
+            self.socket(ip_span, port, port_span, IN_URL);
+        }
     }
 
     /// Dotted quads that are a whole segment of a URL's path or query
@@ -789,15 +905,35 @@ impl Scanner<'_> {
             }
         }
         let mut p = r.start;
+        let mut ip_before: Option<Range<usize>> = None;
         while p < scan_end {
             let e = t[p..scan_end].find(':').map_or(scan_end, |k| p + k);
             if e > p {
                 let pprev = if p == r.start { prev } else { b':' };
                 let pnext = if e == r.end { next } else { b':' };
+                let before = self.out.len();
                 self.piece(p..e, pprev, pnext);
+                // "198.51.100.23:443": the address was emitted, its port is kept with it.
+                if let Some(ip) = ip_before.take()
+                    && let Some(port) = validate::port_number(&t[p..e])
+                {
+                    self.socket(ip, port, p..e, 0);
+                }
+                let emitted = self.out[before..]
+                    .iter()
+                    .any(|c| c.kind == IocType::Ipv4 && c.span == (p..e));
+                ip_before = emitted.then_some(p..e);
+            } else {
+                ip_before = None;
             }
             p = e + 1;
         }
+    }
+
+    /// An address with its port (`ip` and `port` are spans of the text).
+    fn socket(&mut self, ip: Range<usize>, port: u16, port_span: Range<usize>, flags: u8) {
+        let value = format!("{}:{port}", &self.t[ip.clone()]);
+        self.push(IocType::Socket, ip.start..port_span.end, value, None, flags);
     }
 
     fn ipv6(&mut self, r: Range<usize>, next: u8) -> bool {
@@ -883,8 +1019,21 @@ impl Scanner<'_> {
         let p = &t[r.clone()];
         let path_component = prev == b'/' || prev == b'\\';
         if p.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
-            if !path_component && let Some(ip) = validate::ipv4(p) {
+            if path_component {
+                return;
+            }
+            if let Some(ip) = validate::ipv4(p) {
                 self.push(IocType::Ipv4, r, ip.to_string(), None, 0);
+            } else if let Some((addr, port)) = p.rsplit_once('.')
+                && port.len() >= 2
+                && let Some(ip) = validate::ipv4(addr)
+                && let Some(n) = validate::port_number(port)
+            {
+                // netstat's "198.51.100.23.443": an address and its port (a port of one
+                // digit is more likely a fifth version or OID component).
+                let ip_span = r.start..r.start + addr.len();
+                self.push(IocType::Ipv4, ip_span.clone(), ip.to_string(), None, 0);
+                self.socket(ip_span, n, r.end - port.len()..r.end, 0);
             }
             return;
         }
@@ -918,15 +1067,15 @@ impl Scanner<'_> {
     /// access in code: `readme.md`, `install.sh`, `user.id`, or a sentence run together
     /// ("attacks.In").
     fn file_or_code(&self, written: &str, d: &domain::Domain) -> bool {
+        // A capitalised last part that is not all capitals: a sentence run together
+        // ("attacks.In") or a programmatic identifier ("WScript.Shell", "ADODB.Stream",
+        // "System.Net"); names are written in lower case or all capitals.
         let tld_written = written.rsplit('.').next().unwrap_or("");
         let tb = tld_written.as_bytes();
-        let titlecase = tb.len() >= 2
+        let capitalised = tb.len() >= 2
             && tb[0].is_ascii_uppercase()
-            && tb[1..].iter().all(u8::is_ascii_lowercase)
-            && !written[..written.len() - tb.len()]
-                .bytes()
-                .any(|c| c.is_ascii_uppercase());
-        if titlecase {
+            && tb[1..].iter().any(u8::is_ascii_lowercase);
+        if capitalised {
             return true;
         }
         let files = &self.kb.files;
@@ -1041,6 +1190,47 @@ impl Scanner<'_> {
             }
         }
     }
+}
+
+/// Whether the `[` at `i` inside a link opens a placeholder: it follows a delimiter
+/// (`=`, `/`, `?`, `&`) and holds a letter, or holds white space before its `]`.
+fn placeholder(b: &[u8], i: usize) -> bool {
+    let after_delim = matches!(b[i - 1], b'=' | b'/' | b'?' | b'&');
+    let mut letter = false;
+    for &c in b[i + 1..].iter().take(64) {
+        match c {
+            b']' => return after_delim && letter,
+            b' ' | b'\t' => return true,
+            c if c.is_ascii_alphabetic() => letter = true,
+            c if c.is_ascii_whitespace() => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// `%XX` escapes decoded; `None` when the result is not UTF-8 or holds a control or
+/// space character (a link never does).
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && let Some(v) = s
+                .get(i + 1..i + 3)
+                .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()))
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    let d = String::from_utf8(out).ok()?;
+    (!d.chars().any(|c| c.is_control() || c.is_whitespace())).then_some(d)
 }
 
 /// `/24` after an IPv4 address: a network, not a URL path.

@@ -555,3 +555,270 @@ fn a_flood_of_indicators_is_capped_high_fidelity_first() {
     assert!(offsets.is_sorted(), "order of appearance is kept");
     assert_eq!(cap(&mut found, max), 0, "under the cap nothing changes");
 }
+
+// Issue 18: the error classes seen in held-out reports, one test each, on text we wrote.
+
+/// Every indicator of `kind` found, at any fidelity.
+fn values(found: &[Indicator], kind: IocType) -> Vec<&str> {
+    found
+        .iter()
+        .filter(|i| i.kind == kind)
+        .map(|i| i.value.as_str())
+        .collect()
+}
+
+#[test]
+fn class1_defanged_schemes_bracketed_tlds_and_dots_in_paths() {
+    let text = "Stage two came from hxxts[:]//update-relay[.]net/dl/stage.bin and the \
+                fallback hXXp://mirror-cache[.]org/x.php. The dropper also used \
+                h**p[://]relay-node[.]top/gate and hxxt://sync-node(.)co(.)za/p. \
+                Lures were sent from billing[@]invoice-portal[.com] and \
+                hr(at)payroll-notice(.co.uk). The payload sat at \
+                hxxps://files-drop[.]net/upd/setup[dot]exe and hxxps://files-drop[.]net/a(dot)b/c.js";
+    assert_high(
+        text,
+        "url",
+        &[
+            "https://update-relay.net/dl/stage.bin",
+            "http://mirror-cache.org/x.php",
+            "http://relay-node.top/gate",
+            "http://sync-node.co.za/p",
+            "https://files-drop.net/upd/setup.exe",
+            "https://files-drop.net/a.b/c.js",
+        ],
+    );
+    assert_high(
+        text,
+        "email",
+        &["billing@invoice-portal.com", "hr@payroll-notice.co.uk"],
+    );
+    // Prose brackets stay prose: "(.com)" after a space, "[.NET]" is no top-level domain.
+    let prose = "Sites (.com) and apps [.NET] are fine. The word fix(.) stays.";
+    assert!(all(prose).is_empty(), "{:?}", all(prose));
+}
+
+#[test]
+fn class2_sockets_keep_the_address_and_record_the_port() {
+    let text = "The miner connects to stratum+tcp://203.0.113.7:3333 and the relay to \
+                tcp://198.51.100.23:8443, wss://192.0.2.10:9001/ws and udp://203.0.113.8:53.\n\
+                netstat -an showed:\n  tcp4  0  0  192.0.2.44.443  ESTABLISHED\n  \
+                tcp  198.51.100.9:4444  ESTABLISHED\n";
+    let found = all(text);
+    let ips = values(&found, IocType::Ipv4);
+    for ip in [
+        "203.0.113.7",
+        "198.51.100.23",
+        "192.0.2.10",
+        "203.0.113.8",
+        "192.0.2.44",
+        "198.51.100.9",
+    ] {
+        assert!(ips.contains(&ip), "{ip} in {ips:?}");
+    }
+    let sockets = values(&found, IocType::Socket);
+    for s in [
+        "203.0.113.7:3333",
+        "198.51.100.23:8443",
+        "192.0.2.10:9001",
+        "203.0.113.8:53",
+        "192.0.2.44:443",
+        "198.51.100.9:4444",
+    ] {
+        assert!(sockets.contains(&s), "{s} in {sockets:?}");
+    }
+    assert!(
+        values(&found, IocType::Url).contains(&"stratum+tcp://203.0.113.7:3333"),
+        "{found:?}"
+    );
+    // A global address with its port is high where the address is.
+    assert_high(
+        "C2 server: 45.61.136.12:8080\n",
+        "socket",
+        &["45.61.136.12:8080"],
+    );
+    // Versions and OIDs are not sockets: one-digit last parts, more than five parts.
+    let found = all("Version 10.2.3.4.5 and OID 1.3.6.1.4.1.311 were seen.");
+    assert!(values(&found, IocType::Socket).is_empty(), "{found:?}");
+}
+
+#[test]
+fn class3_url_boundaries() {
+    // A placeholder in brackets ends the link before it.
+    let text = "The beacon calls hxxps://telemetry-sync[.]net/api/v2?time=[UNIX timestamp]&id=1 \
+                and hxxps://telemetry-sync[.]net/u/[victim id]/cfg every hour.";
+    assert_high(
+        text,
+        "url",
+        &[
+            "https://telemetry-sync.net/api/v2?time=",
+            "https://telemetry-sync.net/u/",
+        ],
+    );
+    // Parameters with brackets are part of the link.
+    let text = "The kit posts to hxxps://panel-login[.]net/x.php?user[name]=a&b[]=1 first.";
+    assert_high(
+        text,
+        "url",
+        &["https://panel-login.net/x.php?user[name]=a&b[]=1"],
+    );
+    // A link wrapped across a line break in a PDF dump is one link, not two cut ones.
+    let text = "Figure 3 shows the download URL used by the loader in this campaign: hxxps://cdn-\
+                storage-sync[.]net/wp-content/uploads/2024/\nupdate/client-x64.exe?ver=3 was \
+                fetched.\n";
+    let found = all(text);
+    let urls = values(&found, IocType::Url);
+    assert_eq!(
+        urls,
+        ["https://cdn-storage-sync.net/wp-content/uploads/2024/update/client-x64.exe?ver=3"],
+        "{found:?}"
+    );
+    // A list of one link per line is not joined.
+    let list = "Indicators of Compromise\n\nhxxps://first-relay[.]net/a/b/c/d/e/f/g/h/i/\n\
+                second-relay[.]net/x/y\n";
+    assert_high(
+        list,
+        "url",
+        &[
+            "https://first-relay.net/a/b/c/d/e/f/g/h/i/",
+            "second-relay.net/x/y",
+        ],
+    );
+    // An encoded link in another's query: the outer as written, the inner decoded.
+    let text = "The lure linked hxxp://r.redirect-hop[.]com/?u=https%3A%2F%2Fpayload-host.net\
+                %2Fa%2Fb.php&x=1 in the mail.";
+    assert_high(
+        text,
+        "url",
+        &[
+            "http://r.redirect-hop.com/?u=https%3A%2F%2Fpayload-host.net%2Fa%2Fb.php&x=1",
+            "https://payload-host.net/a/b.php",
+        ],
+    );
+}
+#[test]
+fn class4_code_identifiers_labelled_digests_and_path_layouts() {
+    // Programmatic identifiers whose last part is a TLD are not domains.
+    let text = "Set sh = CreateObject(\"WScript.Shell\")\n\
+                Set fso = CreateObject(\"Scripting.FileSystemObject\")\n\
+                $wc = New-Object System.Net.WebClient; $app = New-Object -ComObject Shell.Application\n\
+                The script also loads Microsoft.XMLHTTP and ADODB.Stream.";
+    let found = all(text);
+    assert!(values(&found, IocType::Domain).is_empty(), "{found:?}");
+    assert!(values(&found, IocType::Url).is_empty(), "{found:?}");
+    // A digest labelled as another kind of hash is typed as that, not as a file hash.
+    let imphash = "1f3b6c9a2e4d5f708192a3b4c5d6e7f8";
+    let thumb = "3c1d8e2f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d";
+    let cert256 = "9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d5e4f30211203f4e5d6c7b8a9";
+    let text = format!(
+        "The sample's imphash is {imphash}.\nCertificate thumbprint: {thumb}\n\
+         Signer certificate SHA256 {cert256}\nAuthentihash: {cert256}\n\
+         ssdeep 3072:{imphash}\n"
+    );
+    let found = all(&text);
+    assert_eq!(values(&found, IocType::Imphash), [imphash]);
+    assert_eq!(values(&found, IocType::X509Sha1), [thumb]);
+    assert_eq!(values(&found, IocType::X509Sha256), [cert256]);
+    for kind in [IocType::Md5, IocType::Sha1, IocType::Sha256] {
+        assert!(values(&found, kind).is_empty(), "{kind:?} in {found:?}");
+    }
+    // A path layout in a sentence about folders is not a link.
+    let text = "The kit keeps one folder per victim, so the folder structure looks like \
+                drive-sync.com/dir/me~ on the server.";
+    assert!(high(text).get("url").is_none(), "{:?}", all(text));
+}
+
+#[test]
+fn class5_references_documentation_assets_and_named_services() {
+    let text = "The actor abused legitimate services such as windows[.]net, microsoft[.]com \
+                and onedrive[.]com to host the lure, then moved to cdn-lure-files[.]net.\n\n\
+                Indicators of Compromise\n\n\
+                - hxxps://cdn-lure-files[.]net/a/b.zip\n\
+                - https://learn.microsoft.com/en-us/defender-endpoint/attack-surface-reduction\n\
+                - https://docs.github.com/en/code-security/secret-scanning\n\
+                - https://threatlab-blog.com/wp-content/uploads/2024/05/fig3-chain.png\n\n\
+                Recommendations\n\n\
+                - https://blue-team-guide.org/hardening/office-macros\n\n\
+                Further reading\n\n\
+                https://another-vendor-research.com/blog/2024/loader-analysis\n";
+    let got = high(text);
+    assert_eq!(
+        got.get("url").cloned().unwrap_or_default(),
+        ["https://cdn-lure-files.net/a/b.zip"],
+        "{got:?}"
+    );
+    assert_eq!(
+        got.get("domain").cloned().unwrap_or_default(),
+        ["cdn-lure-files.net"],
+        "{got:?}"
+    );
+    // The publisher's own images are references too, with its URL given.
+    let text = "Figure 2: https://threatlab-blog.com/images/fig2.jpg shows the chain.";
+    let found = extract(text, &KB, Some("https://threatlab-blog.com/research/x"));
+    assert!(
+        found.iter().all(|i| i.fidelity != Fidelity::High),
+        "{found:?}"
+    );
+    // A subdomain of a named service is judged like any other name.
+    assert_high(
+        "The stealer exfiltrates to exfil-drop[.]blob.core.windows[.]net.",
+        "domain",
+        &["exfil-drop.blob.core.windows.net"],
+    );
+}
+
+#[test]
+fn class6_payload_links_in_dumps_and_links_after_a_cue() {
+    let text = "Proxy log excerpt:\n\
+                2024-05-01 10:02:11 GET http://cdn-stage-files.net/files/update.exe 200\n\
+                2024-05-01 10:02:14 GET http://cdn-stage-files.net/t/run.ps1 200\n\
+                2024-05-01 10:02:19 GET http://cdn-stage-files.net/about 200\n\n\
+                The victims were sent to [the phishing page](https://login-verify-portal.com/auth) \
+                and then to the second host (https://docs-share-view.net/v/1).\n";
+    let got = high(text);
+    let urls = got.get("url").cloned().unwrap_or_default();
+    for u in [
+        "http://cdn-stage-files.net/files/update.exe",
+        "http://cdn-stage-files.net/t/run.ps1",
+        "https://login-verify-portal.com/auth",
+        "https://docs-share-view.net/v/1",
+    ] {
+        assert!(urls.contains(&u.to_owned()), "{u} in {urls:?}");
+    }
+    assert!(
+        !urls.contains(&"http://cdn-stage-files.net/about".to_owned()),
+        "{urls:?}"
+    );
+}
+
+#[test]
+fn class7_mixed_case_yara_meta_thumbprints_and_wildcards() {
+    let sha256 = "Ae00b0f4c1d9e8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3";
+    let md5 = "9b8C7d6E5f4A3b2C1d0E9f8A7b6C5d4E";
+    let fp = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    let thumb = "aa11bb22cc33dd44ee55ff6677889900aabbccdd";
+    let text = format!(
+        "The dropper ({sha256}) loads a DLL ({md5}).\n\n\
+         rule Loader_X {{\n  meta:\n    author = \"team\"\n    hash = \"{sha256}\"\n\
+         \x20   fingerprint = \"{fp}\"\n  condition:\n    true\n}}\n\n\
+         Thumbprint: {thumb}\n\n\
+         The kit answers for *.invoice-secure[.]co[.]za and *.pay-portal[.]com[.]br.\n"
+    );
+    let found = all(&text);
+    let low = |s: &str| s.to_ascii_lowercase();
+    assert!(
+        values(&found, IocType::Sha256).contains(&low(sha256).as_str()),
+        "{found:?}"
+    );
+    assert!(values(&found, IocType::Sha256).contains(&fp), "{found:?}");
+    assert!(
+        values(&found, IocType::Md5).contains(&low(md5).as_str()),
+        "{found:?}"
+    );
+    assert_eq!(values(&found, IocType::X509Sha1), [thumb]);
+    let got = high(&text);
+    let domains = got.get("domain").cloned().unwrap_or_default();
+    for d in ["invoice-secure.co.za", "pay-portal.com.br"] {
+        assert!(domains.contains(&d.to_owned()), "{d} in {domains:?}");
+    }
+    assert_eq!(got.get("sha256").map(Vec::len), Some(2), "{got:?}");
+}

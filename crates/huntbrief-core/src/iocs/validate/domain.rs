@@ -24,6 +24,36 @@ pub(crate) fn is_tld(label: &[u8]) -> bool {
     psl::suffix(name).is_some_and(|s| s.is_known() && s.as_bytes().ends_with(&name[2..]))
 }
 
+/// Whether the dotted `name` (ASCII, any case) ends in a known public suffix: its last
+/// label is a TLD, or its last labels are a suffix whose TLD the list leaves out
+/// (`co.za`, `com.bd`: the list names only the second-level suffixes there).
+pub(crate) fn ends_in_suffix(name: &[u8]) -> bool {
+    let tld = name.rsplit(|&c| c == b'.').next().unwrap_or(b"");
+    if is_tld(tld) {
+        return true;
+    }
+    let mut dots = name.iter().enumerate().rev().filter(|(_, c)| **c == b'.');
+    let Some((_, _)) = dots.next() else {
+        return false;
+    };
+    // The last two labels, lower-cased, after a dummy label.
+    let start = dots.next().map_or(0, |(i, _)| i + 1);
+    let two = &name[start..];
+    let mut buf = [0u8; 130];
+    if two.len() + 2 > buf.len() {
+        return false;
+    }
+    buf[..2].copy_from_slice(b"x.");
+    for (d, s) in buf[2..].iter_mut().zip(two) {
+        if !(s.is_ascii_alphanumeric() || *s == b'-' || *s == b'.') {
+            return false;
+        }
+        *d = s.to_ascii_lowercase();
+    }
+    let full = &buf[..2 + two.len()];
+    psl::suffix(full).is_some_and(|s| s.is_known() && s.as_bytes() == &full[2..])
+}
+
 /// A validated domain name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Domain {
@@ -64,7 +94,8 @@ pub(crate) fn parse(host: &str) -> Option<Domain> {
     if host.is_ascii() {
         let tld = host.rsplit('.').next().unwrap_or("");
         if !host.contains('.')
-            || !(tld.len() >= 4 && tld[..4].eq_ignore_ascii_case("xn--") || is_tld(tld.as_bytes()))
+            || !(tld.len() >= 4 && tld[..4].eq_ignore_ascii_case("xn--")
+                || ends_in_suffix(host.as_bytes()))
         {
             return None;
         }

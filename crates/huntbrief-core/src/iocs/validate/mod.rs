@@ -20,6 +20,11 @@ pub fn is_valid(kind: IocType, value: &str) -> bool {
         IocType::Md5 | IocType::Sha1 | IocType::Sha256 | IocType::Sha512 => {
             hash_kind(value) == Some(kind) && !value.bytes().any(|b| b.is_ascii_uppercase())
         }
+        IocType::Imphash | IocType::X509Sha1 | IocType::X509Sha256 => {
+            hash_kind(value) == kind.digest_shape()
+                && !value.bytes().any(|b| b.is_ascii_uppercase())
+        }
+        IocType::Socket => socket(value).is_some_and(|(ip, port)| format!("{ip}:{port}") == value),
         IocType::Cve => cve(value, (1999, 2100)).is_some_and(|c| c == value),
         IocType::Asn => asn(value).is_some_and(|n| format!("AS{n}") == value),
         IocType::Btc => wallet::btc(value),
@@ -30,6 +35,20 @@ pub fn is_valid(kind: IocType, value: &str) -> bool {
         IocType::Filename => filename(value).is_some(),
         IocType::Package => package(value),
     }
+}
+
+/// `ip:port`: a dotted quad and a port 1–65535 written without leading zeros.
+pub(crate) fn socket(s: &str) -> Option<(Ipv4Addr, u16)> {
+    let (ip, port) = s.rsplit_once(':')?;
+    Some((ipv4(ip)?, port_number(port)?))
+}
+
+/// A port number 1–65535 in plain decimal.
+pub(crate) fn port_number(s: &str) -> Option<u16> {
+    if s.is_empty() || s.len() > 5 || s.starts_with('0') || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
 }
 
 /// A dotted quad, strictly: four decimal octets 0–255 without leading zeros.
@@ -73,13 +92,13 @@ pub(crate) fn hash_kind(s: &str) -> Option<IocType> {
     }
 }
 
-/// Whether a hex string looks like data rather than a digest: mixed case, all digits,
-/// or one repeated character.
+/// Whether a hex string looks like data rather than a digest: all digits or one
+/// repeated character. Mixed case is no sign of data: tools and authors write digests
+/// capitalised or in mixed case, and other encodings (Base64, identifiers) almost never
+/// stay within the hex alphabet for 32 characters or more.
 pub(crate) fn implausible_hash(s: &str) -> bool {
     let b = s.as_bytes();
-    let upper = b.iter().any(u8::is_ascii_uppercase);
-    let lower = b.iter().any(u8::is_ascii_lowercase);
-    (upper && lower) || b.iter().all(u8::is_ascii_digit) || b.iter().all(|&c| c == b[0])
+    b.iter().all(u8::is_ascii_digit) || b.iter().all(|&c| c == b[0])
 }
 
 /// `CVE-YYYY-NNNN…` (any case) with a year in `years`, as upper-case.
@@ -301,7 +320,9 @@ mod tests {
         assert_eq!(hash_kind(&"g".repeat(32)), None);
         assert!(implausible_hash(&"0".repeat(32)));
         assert!(implausible_hash("12345678901234567890123456789012"));
-        assert!(implausible_hash("D41d8cd98f00b204e9800998ecf8427e"));
+        // A capitalised or mixed-case digest is a digest (issue 18, class 7).
+        assert!(!implausible_hash("D41d8cd98f00b204e9800998ecf8427e"));
+        assert!(!implausible_hash("Ae00b0f4c1D9e8a7B6c5d4e3f2a1b0c9"));
         assert!(!implausible_hash("d41d8cd98f00b204e9800998ecf8427e"));
         assert!(!implausible_hash("D41D8CD98F00B204E9800998ECF8427E"));
     }
