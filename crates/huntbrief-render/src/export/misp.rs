@@ -19,6 +19,15 @@ use super::{Exported, Files, ids::uuid5};
 /// Longest attribute comment: the evidence sentence is context, not a copy of the article.
 const COMMENT_MAX: usize = 300;
 
+/// The attribute value of an indicator: a composite type joins its parts with `|`
+/// (`ip-dst|port` is `203.0.113.7|3333`).
+pub fn attribute_value(kind: IocType, value: &str) -> std::borrow::Cow<'_, str> {
+    match (kind, value.rsplit_once(':')) {
+        (IocType::Socket, Some((ip, port))) => format!("{ip}|{port}").into(),
+        _ => value.into(),
+    }
+}
+
 /// MISP's type and category of an indicator type.
 pub fn attribute_type(kind: IocType) -> (&'static str, &'static str) {
     match kind {
@@ -38,6 +47,10 @@ pub fn attribute_type(kind: IocType) -> (&'static str, &'static str) {
         IocType::Btc => ("btc", "Financial fraud"),
         IocType::Xmr => ("xmr", "Financial fraud"),
         IocType::Eth => ("text", "Financial fraud"),
+        IocType::Socket => ("ip-dst|port", "Network activity"),
+        IocType::Imphash => ("imphash", "Payload delivery"),
+        IocType::X509Sha1 => ("x509-fingerprint-sha1", "Network activity"),
+        IocType::X509Sha256 => ("x509-fingerprint-sha256", "Network activity"),
     }
 }
 
@@ -168,7 +181,12 @@ fn event(item: &Exported<'_>) -> Event {
             ioc.evidence
         ));
         let to_ids = ioc.fidelity == Fidelity::High && ioc.kind != IocType::Cve;
-        push(attribute_type(ioc.kind), &ioc.value, to_ids, comment);
+        push(
+            attribute_type(ioc.kind),
+            &attribute_value(ioc.kind, &ioc.value),
+            to_ids,
+            comment,
+        );
     }
     for h in &b.hunts {
         for (backend, query) in &h.queries {
@@ -297,6 +315,22 @@ mod tests {
     }
 
     #[test]
+    fn issue_18_types_map_to_misp_attributes() {
+        assert_eq!(attribute_type(IocType::Socket).0, "ip-dst|port");
+        assert_eq!(
+            attribute_value(IocType::Socket, "203.0.113.7:3333"),
+            "203.0.113.7|3333"
+        );
+        assert_eq!(attribute_type(IocType::Imphash).0, "imphash");
+        assert_eq!(attribute_type(IocType::X509Sha1).0, "x509-fingerprint-sha1");
+        assert_eq!(
+            attribute_type(IocType::X509Sha256).0,
+            "x509-fingerprint-sha256"
+        );
+        assert_eq!(attribute_value(IocType::Md5, "ab:cd"), "ab:cd");
+    }
+
+    #[test]
     fn attributes_have_misp_types_and_only_high_fidelity_goes_to_ids() {
         let b = briefing("Loader campaign", CAMPAIGN);
         let event = event_of(&export(std::slice::from_ref(&b)), &b);
@@ -311,7 +345,9 @@ mod tests {
             let (ty, _) = attribute_type(ioc.kind);
             let a = attrs
                 .iter()
-                .find(|a| a["type"] == ty && a["value"] == ioc.value.as_str())
+                .find(|a| {
+                    a["type"] == ty && a["value"] == attribute_value(ioc.kind, &ioc.value).as_ref()
+                })
                 .unwrap_or_else(|| panic!("{ioc:?} missing"));
             let want = ioc.fidelity == Fidelity::High && ioc.kind != IocType::Cve;
             assert_eq!(a["to_ids"], want, "{a}");

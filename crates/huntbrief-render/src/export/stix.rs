@@ -63,6 +63,18 @@ pub fn pattern(kind: IocType, value: &str) -> Option<String> {
         IocType::Sha512 => "file:hashes.'SHA-512'",
         IocType::Filename => "file:name",
         IocType::Registry => "windows-registry-key:key",
+        IocType::Imphash => "file:extensions.'windows-pebinary-ext'.imphash",
+        IocType::X509Sha1 => "x509-certificate:hashes.'SHA-1'",
+        IocType::X509Sha256 => "x509-certificate:hashes.'SHA-256'",
+        IocType::Socket => {
+            let (ip, port) = value.rsplit_once(':')?;
+            let port: u16 = port.parse().ok()?;
+            return Some(format!(
+                "[network-traffic:dst_ref.type = 'ipv4-addr' AND \
+                 network-traffic:dst_ref.value = {} AND network-traffic:dst_port = {port}]",
+                quote(ip)
+            ));
+        }
         IocType::Asn => {
             let n: u64 = value
                 .trim_start_matches(|c: char| c.is_ascii_alphabetic())
@@ -441,6 +453,25 @@ mod tests {
             "[file:hashes.'SHA-256' = 'ab']"
         );
         assert_eq!(pattern(IocType::Btc, "x"), None);
+        // Issue 18's types: certificate hashes, import hashes, address and port.
+        assert_eq!(
+            pattern(IocType::X509Sha1, "aa11").unwrap(),
+            "[x509-certificate:hashes.'SHA-1' = 'aa11']"
+        );
+        assert_eq!(
+            pattern(IocType::X509Sha256, "bb22").unwrap(),
+            "[x509-certificate:hashes.'SHA-256' = 'bb22']"
+        );
+        assert_eq!(
+            pattern(IocType::Imphash, "cc33").unwrap(),
+            "[file:extensions.'windows-pebinary-ext'.imphash = 'cc33']"
+        );
+        assert_eq!(
+            pattern(IocType::Socket, "203.0.113.7:3333").unwrap(),
+            "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = \
+             '203.0.113.7' AND network-traffic:dst_port = 3333]"
+        );
+        assert_eq!(pattern(IocType::Socket, "203.0.113.7"), None);
         assert_eq!(pattern(IocType::Cve, "CVE-2024-1"), None);
     }
 
