@@ -116,6 +116,26 @@ const TRICKY: &[&str] = &[
     "?",
     "&",
     "#",
+    // Issue 18's forms.
+    "hxxt",
+    "hXXts[:]//",
+    "[.com]",
+    "(.co.za)",
+    "co.za",
+    "stratum+tcp://",
+    "tcp://",
+    ":3333",
+    ".443",
+    "203.0.113.7",
+    "imphash ",
+    "Thumbprint: ",
+    "fingerprint = ",
+    "WScript.Shell",
+    "[UNIX timestamp]",
+    "?u=https%3A%2F%2F",
+    "*.",
+    "](",
+    "the second host (",
 ];
 
 fn fragment() -> impl Strategy<Value = String> {
@@ -191,14 +211,16 @@ proptest! {
     }
 
     #[test]
-    fn refang_undoes_defang(d in domain(), ip in ipv4(), u in url(), local in "[a-z0-9]([a-z0-9._+-]{0,8}[a-z0-9])?") {
+    fn refang_undoes_defang(d in domain(), ip in ipv4(), u in url(), local in "[a-z0-9]([a-z0-9._+-]{0,8}[a-z0-9])?", port in 1u16..) {
         let email = format!("{local}@{d}");
         prop_assume!(!email.contains(".."));
+        let socket = format!("{ip}:{port}");
         for (kind, v) in [
             (IocType::Domain, d.as_str()),
             (IocType::Ipv4, ip.as_str()),
             (IocType::Url, u.as_str()),
             (IocType::Email, email.as_str()),
+            (IocType::Socket, socket.as_str()),
         ] {
             prop_assert_eq!(refang(&defang(kind, v)), v);
         }
@@ -210,5 +232,19 @@ proptest! {
         let found = extract(&text, &KB, None);
         prop_assert!(found.iter().any(|i| i.kind == IocType::Domain && i.value == d), "{} in {:?}", d, found);
         prop_assert!(found.iter().any(|i| i.kind == IocType::Url && i.value == u), "{} in {:?}", u, found);
+    }
+
+    #[test]
+    fn a_socket_in_prose_keeps_its_address_and_port(o in any::<[u8; 4]>(), port in 1u16..) {
+        let ip = std::net::Ipv4Addr::from(o).to_string();
+        let socket = format!("{ip}:{port}");
+        for text in [
+            format!("The implant connects to {} over TLS.", defang(IocType::Socket, &socket)),
+            format!("The miner uses stratum+tcp://{socket} as its pool."),
+        ] {
+            let found = extract(&text, &KB, None);
+            prop_assert!(found.iter().any(|i| i.kind == IocType::Socket && i.value == socket), "{} in {:?}", socket, found);
+            prop_assert!(found.iter().any(|i| i.kind == IocType::Ipv4 && i.value == ip), "{} in {:?}", ip, found);
+        }
     }
 }
