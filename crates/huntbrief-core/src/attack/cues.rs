@@ -126,6 +126,28 @@ fn is_label(s: &str) -> bool {
     words > 0 && words <= LABEL_ROW_WORDS
 }
 
+/// Whether `s` is nothing but Markdown images (`![alt](src)`): alt text describes a
+/// picture, like a caption, and repeats what the prose says; it is a label, not a claim.
+fn is_image_only(s: &str) -> bool {
+    let mut rest = s.trim();
+    let mut images = 0;
+    while let Some(after) = rest.strip_prefix("![") {
+        // The alt text may hold brackets of its own; the image ends at `](...)`.
+        let Some(close) = after.find("](") else {
+            return false;
+        };
+        let Some(end) = after[close..].find(')') else {
+            return false;
+        };
+        rest = after[close + end + 1..].trim_start();
+        images += 1;
+    }
+    images > 0
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_punctuation() || c.is_whitespace())
+}
+
 /// Cells of a label have at most this many words ...
 const LABEL_WORDS: usize = 2;
 /// ... and a label row at most this many.
@@ -223,7 +245,7 @@ impl Cues {
                     link_line,
                     polarity,
                     no_claim,
-                    label: is_label(s),
+                    label: is_label(s) || is_image_only(s),
                 }
             })
             .collect()
@@ -473,6 +495,29 @@ mod tests {
                 "The actor then ran vssadmin delete shadows on every host."
             ]
         );
+    }
+
+    #[test]
+    fn a_line_of_markdown_images_is_a_label() {
+        for image in [
+            "![Figure 3: The loader injects its payload into explorer.exe](/img/fig3.png)",
+            "![obfuscated code](https://example.com/a.png) ![second](b.png)",
+        ] {
+            assert!(is_image_only(image), "{image}");
+        }
+        for prose in [
+            "The loader injects its payload into explorer.exe, as shown: ![fig](a.png)",
+            "![fig](a.png) The loader then injects its payload into explorer.exe.",
+            "The loader injects its payload into explorer.exe.",
+        ] {
+            assert!(!is_image_only(prose), "{prose}");
+        }
+        // End to end: the caption alone is no evidence, the sentence is.
+        let c = cues();
+        let text = "![Figure 3: The loader injects its payload into explorer.exe](/img/fig3.png)\n\
+                    The loader injects its payload into explorer.exe.";
+        let labels: Vec<bool> = c.sentences(text).iter().map(|s| s.label).collect();
+        assert_eq!(labels, [true, false]);
     }
 
     #[test]

@@ -293,11 +293,7 @@ fn choose_rule(
 
 /// The techniques `rule` emits from `cands`.
 pub fn decide(cands: &[Candidate], rule: Decision) -> BTreeSet<String> {
-    cands
-        .iter()
-        .filter(|c| rule.emits(c))
-        .map(|c| c.id.clone())
-        .collect()
+    super::subs::settled_ids(cands, rule)
 }
 
 fn gold_space(corpus: &Corpus, docs: impl Iterator<Item = usize>) -> BTreeSet<String> {

@@ -18,6 +18,7 @@ pub mod import;
 pub mod linear;
 pub mod matcher;
 pub mod patterns;
+pub mod subs;
 pub mod table;
 pub mod train;
 
@@ -167,9 +168,8 @@ pub fn infer_with(text: &str, kb: &AttackKb, layers: Layers, model: &Model) -> V
         threshold: model.threshold,
         support: model.support,
     };
-    candidates(text, kb, layers, model)
+    subs::settle(candidates(text, kb, layers, model), rule)
         .into_iter()
-        .filter(|c| rule.emits(c))
         .filter_map(|c| c.into_hit(kb, rule))
         .collect()
 }

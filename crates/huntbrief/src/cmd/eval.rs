@@ -70,6 +70,10 @@ pub struct AttackArgs {
     /// attack-procedures-v15.jsonl beside FILE).
     #[arg(long, value_name = "FILE", requires = "cv")]
     pub procedures: Option<PathBuf>,
+    /// Write each document's predictions (all layers) as JSON lines to FILE, for error
+    /// analysis: `doc_id`, `gold`, and per technique its layers and first evidence.
+    #[arg(long, value_name = "FILE")]
+    pub predictions: Option<PathBuf>,
 }
 
 /// The model of each document: one per fold under `--cv`, else the shipped one.
@@ -126,6 +130,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 struct Labelled {
+    doc_id: String,
     text: String,
     gold: Vec<String>,
 }
@@ -153,6 +158,10 @@ fn read(path: &PathBuf) -> Result<Vec<Labelled>> {
             .map(str::to_owned)
             .collect();
         out.push(Labelled {
+            doc_id: v
+                .get("doc_id")
+                .and_then(Value::as_str)
+                .map_or_else(|| format!("line {}", n + 1), str::to_owned),
             text: text.to_owned(),
             gold,
         });
@@ -207,14 +216,19 @@ fn attack(args: AttackArgs) -> Result<ExitCode> {
         ];
     }
     let models = fold_models(&args, &kb.attack)?;
+    let model_of = |i: usize| {
+        models
+            .get(i % models.len().max(1))
+            .unwrap_or(&kb.attack.model)
+    };
+    if let Some(path) = &args.predictions {
+        write_predictions(path, &docs, &kb.attack, layers_of(&args.layers), model_of)?;
+    }
     let mut results = Vec::new();
     for (name, layers) in &runs {
         let mut s = Scores::default();
         for (i, d) in docs.iter().enumerate() {
-            let model = models
-                .get(i % models.len().max(1))
-                .unwrap_or(&kb.attack.model);
-            let pred: Vec<String> = infer_with(&d.text, &kb.attack, *layers, model)
+            let pred: Vec<String> = infer_with(&d.text, &kb.attack, *layers, model_of(i))
                 .into_iter()
                 .map(|t| t.id)
                 .collect();
@@ -290,6 +304,37 @@ fn attack(args: AttackArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One JSON line per document: its gold IDs and every emitted technique with the layers
+/// behind it and its best evidence sentence.
+fn write_predictions<'m>(
+    path: &PathBuf,
+    docs: &[Labelled],
+    kb: &huntbrief_core::attack::AttackKb,
+    layers: Layers,
+    model_of: impl Fn(usize) -> &'m Model,
+) -> Result<()> {
+    let mut out = String::new();
+    for (i, d) in docs.iter().enumerate() {
+        let hits: Vec<Value> = infer_with(&d.text, kb, layers, model_of(i))
+            .into_iter()
+            .map(|t| {
+                let mut layers: Vec<String> =
+                    t.details.iter().map(|e| format!("{:?}", e.layer)).collect();
+                layers.sort_unstable();
+                layers.dedup();
+                serde_json::json!({
+                    "id": t.id, "layers": layers,
+                    "evidence": t.details.first().map(|e| e.sentence.as_str()),
+                })
+            })
+            .collect();
+        let line = serde_json::json!({"doc_id": d.doc_id, "gold": d.gold, "predicted": hits});
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// `doc_id -> groups` from a labels file (`#` comments and a `doc_id` header skipped).
@@ -439,6 +484,7 @@ mod tests {
             cv,
             sentences: None,
             procedures: None,
+            predictions: None,
         };
         let kb = huntbrief_core::attack::AttackKb::embedded();
         // Without --cv the shipped model scores every document.
