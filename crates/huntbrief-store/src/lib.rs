@@ -1,10 +1,19 @@
 //! huntbrief's state: the sources it polls, the stories it has seen with their
-//! briefings, and its run history. `Store` is the seam; SQLite is the implementation.
+//! briefings, and its run history. `Store` is the seam; SQLite is the embedded
+//! implementation, PostgreSQL (feature `postgres`) the shared one that many workers and
+//! servers use at once.
 
 mod model;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sqlite;
+pub mod testing;
+#[cfg(test)]
+mod tests;
 
 pub use model::*;
+#[cfg(feature = "postgres")]
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use thiserror::Error;
@@ -13,6 +22,11 @@ use thiserror::Error;
 pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[cfg(feature = "postgres")]
+    #[error("PostgreSQL error: {}", postgres::describe(.0))]
+    Postgres(#[from] ::postgres::Error),
+    #[error("{0}")]
+    Unsupported(String),
     #[error(
         "a stored briefing is not valid JSON ({0}); the database may be from a newer huntbrief"
     )]
@@ -24,6 +38,63 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A store any thread may own.
+pub type DynStore = Box<dyn Store + Send>;
+
+/// Which database `db` names: a `postgres://` or `postgresql://` URL, or a SQLite file
+/// (optionally written `sqlite:PATH`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    pub fn parse(db: &str) -> Self {
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            Self::Postgres(db.to_owned())
+        } else {
+            Self::Sqlite(db.strip_prefix("sqlite:").unwrap_or(db).into())
+        }
+    }
+
+    /// Opens the database, applying pending migrations.
+    pub fn open(&self) -> Result<DynStore> {
+        match self {
+            Self::Sqlite(path) => Ok(Box::new(SqliteStore::open(path)?)),
+            #[cfg(feature = "postgres")]
+            Self::Postgres(url) => Ok(Box::new(PgStore::connect(url)?)),
+            #[cfg(not(feature = "postgres"))]
+            Self::Postgres(_) => Err(StoreError::Unsupported(
+                "this huntbrief was built without PostgreSQL support; rebuild with the `postgres` feature".into(),
+            )),
+        }
+    }
+
+    /// The location without a password, for messages.
+    pub fn display(&self) -> String {
+        match self {
+            Self::Sqlite(path) => path.display().to_string(),
+            Self::Postgres(url) => redact(url),
+        }
+    }
+}
+
+/// A database URL with its password replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{}", &rest[authority_end..]),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
 
 /// What the pipeline needs from its state. Every method is one transaction, so a crash
 /// between calls leaves the store consistent.
@@ -84,9 +155,16 @@ pub trait Store {
     /// The earliest `next_try` of the deliveries still pending for `webhook`.
     fn next_delivery(&self, webhook: &str) -> Result<Option<i64>>;
     /// Counts an attempt before it is made, and moves `next_try` past it, so a crash in
-    /// the middle of a request neither loses the delivery nor retries it at once.
-    fn delivery_attempted(&mut self, webhook: &str, briefing_id: &str, next_try: i64)
-    -> Result<()>;
+    /// the middle of a request neither loses the delivery nor retries it at once. It is
+    /// also the claim among processes sharing the database: it succeeds (true) only if
+    /// the delivery is still undelivered with `attempts_seen` attempts, as it was read.
+    fn delivery_attempted(
+        &mut self,
+        webhook: &str,
+        briefing_id: &str,
+        attempts_seen: i64,
+        next_try: i64,
+    ) -> Result<bool>;
     fn delivery_succeeded(&mut self, webhook: &str, briefing_id: &str, now: i64) -> Result<()>;
     /// Records a failed attempt; `next_try: None` gives the delivery up.
     fn delivery_failed(
@@ -101,4 +179,67 @@ pub trait Store {
 
     fn start_run(&mut self, now: i64) -> Result<i64>;
     fn finish_run(&mut self, run: i64, now: i64, summary: &RunSummary) -> Result<()>;
+
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// The schema version the database is at (the number of migrations applied).
+    fn schema_version(&self) -> Result<i64>;
+    /// How many stories (briefings) are stored.
+    fn article_count(&self) -> Result<i64>;
+    /// Every row, for `huntbrief db copy`.
+    fn dump(&self) -> Result<Dump>;
+    /// Writes every row of `dump`, replacing rows with the same key, in one transaction.
+    fn load(&mut self, dump: &Dump) -> Result<()>;
+
+    // Coordination of workers sharing one database. Only shared databases have it.
+
+    /// Leases the host whose due sources have waited longest and that no live lease
+    /// holds, for `lease_secs` by the database's clock; `None` when no host is free.
+    fn lease_host(&mut self, _worker: &str, _lease_secs: i64) -> Result<Option<HostLease>> {
+        Err(unsupported(self.backend()))
+    }
+    /// Extends `worker`'s lease on `host`; false when the lease was lost (it expired and
+    /// another worker took the host).
+    fn renew_host(&mut self, _worker: &str, _host: &str, _lease_secs: i64) -> Result<bool> {
+        Err(unsupported(self.backend()))
+    }
+    /// Gives the host back before its lease expires.
+    fn release_host(&mut self, _worker: &str, _host: &str) -> Result<()> {
+        Err(unsupported(self.backend()))
+    }
+    /// How many enabled sources are due now by the database's clock, leased or not.
+    fn due_sources(&self) -> Result<i64> {
+        Err(unsupported(self.backend()))
+    }
+    /// Takes or extends the named lease (`publish`...) for `worker`; false while another
+    /// worker holds it.
+    fn take_lease(&mut self, _name: &str, _worker: &str, _lease_secs: i64) -> Result<bool> {
+        Err(unsupported(self.backend()))
+    }
+    /// Gives a named lease back.
+    fn release_lease(&mut self, _name: &str, _worker: &str) -> Result<()> {
+        Err(unsupported(self.backend()))
+    }
+    /// The live leases, hosts and named ones (none on a store without leases).
+    fn leases(&self) -> Result<Vec<Lease>> {
+        Ok(Vec::new())
+    }
+    /// A number that grows whenever a story is stored or changed.
+    fn revision(&self) -> Result<i64> {
+        Err(unsupported(self.backend()))
+    }
+}
+
+/// The `body` column: `summary` or `full`.
+pub(crate) fn body_name(b: &huntbrief_core::Briefing) -> Result<String> {
+    Ok(serde_json::to_value(b.body)?
+        .as_str()
+        .unwrap_or("full")
+        .to_owned())
+}
+
+fn unsupported(backend: &str) -> StoreError {
+    StoreError::Unsupported(format!(
+        "leases need a shared PostgreSQL database (db = \"postgres://...\"), not {backend}"
+    ))
 }

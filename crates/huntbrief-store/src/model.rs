@@ -108,3 +108,69 @@ pub struct Delivery {
     pub delivered_at: Option<i64>,
     pub last_error: Option<String>,
 }
+
+/// A host leased by a worker: only it fetches from the host until the lease expires or is
+/// released, and these are the host's sources that were due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostLease {
+    /// Host (and port) of the sources' URLs, lower-cased.
+    pub host: String,
+    /// The database's clock when the lease was taken (unix seconds).
+    pub now: i64,
+    pub expires: i64,
+    pub sources: Vec<SourceState>,
+}
+
+/// A live lease, for `huntbrief db status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// `host` or `lease` (a named one such as `publish`).
+    pub kind: &'static str,
+    pub name: String,
+    pub owner: String,
+    /// Seconds until it expires unless renewed.
+    pub expires_in: i64,
+}
+
+/// Which source carried a story, with the hash of its entry there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub article_url: String,
+    pub source: String,
+    pub fingerprint: String,
+}
+
+/// One row of the run history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    pub id: i64,
+    pub started: i64,
+    pub finished: Option<i64>,
+    pub summary: RunSummary,
+}
+
+/// Everything a store holds, to move an installation from one database to another.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dump {
+    pub sources: Vec<SourceState>,
+    pub articles: Vec<StoredArticle>,
+    pub fingerprints: Vec<Fingerprint>,
+    pub kev: Vec<KevRecord>,
+    pub deliveries: Vec<Delivery>,
+    pub runs: Vec<RunRecord>,
+}
+
+impl Dump {
+    /// Row counts per table, for messages.
+    pub fn counts(&self) -> String {
+        format!(
+            "{} source(s), {} article(s), {} source fingerprint(s), {} KEV record(s), {} webhook delivery(ies), {} run(s)",
+            self.sources.len(),
+            self.articles.len(),
+            self.fingerprints.len(),
+            self.kev.len(),
+            self.deliveries.len(),
+            self.runs.len()
+        )
+    }
+}

@@ -6,8 +6,8 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::{
-    Delivery, DueDelivery, KevRecord, Origin, Result, RunSummary, SourceSpec, SourceState, Store,
-    StoreError, StoredArticle, Validators,
+    Delivery, DueDelivery, Dump, Fingerprint, KevRecord, Origin, Result, RunRecord, RunSummary,
+    SourceSpec, SourceState, Store, StoreError, StoredArticle, Validators,
 };
 
 /// Migrations in order; migration N brings the schema to version N.
@@ -55,12 +55,6 @@ impl SqliteStore {
         }
         Ok(Self { conn })
     }
-
-    pub fn schema_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?)
-    }
 }
 
 fn upsert_fingerprint(conn: &Connection, url: &str, source: &str, fingerprint: &str) -> Result<()> {
@@ -68,6 +62,33 @@ fn upsert_fingerprint(conn: &Connection, url: &str, source: &str, fingerprint: &
         "INSERT INTO article_sources (article_url, source, fingerprint) VALUES (?1, ?2, ?3)
          ON CONFLICT(article_url, source) DO UPDATE SET fingerprint = excluded.fingerprint",
         params![url, source, fingerprint],
+    )?;
+    Ok(())
+}
+
+/// Inserts a story, or replaces its briefing and text keeping `first_seen`.
+fn insert_article(conn: &Connection, a: &StoredArticle) -> Result<()> {
+    let b = &a.briefing;
+    conn.execute(
+        "INSERT INTO articles (url, id, title, published, first_seen, changed_at,
+             text_hash, body, text, briefing)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT(url) DO UPDATE SET id = excluded.id, title = excluded.title,
+             published = excluded.published, changed_at = excluded.changed_at,
+             text_hash = excluded.text_hash,
+             body = excluded.body, text = excluded.text, briefing = excluded.briefing",
+        params![
+            a.url,
+            b.id,
+            b.title,
+            b.published.map(|d| d.to_string()),
+            a.first_seen,
+            a.changed_at,
+            a.text_hash,
+            crate::body_name(b)?,
+            a.text,
+            serde_json::to_string(b)?
+        ],
     )?;
     Ok(())
 }
@@ -229,7 +250,6 @@ impl Store for SqliteStore {
         webhooks: &[String],
     ) -> Result<bool> {
         let b = &a.briefing;
-        let json = serde_json::to_string(b)?;
         let tx = self.conn.transaction()?;
         let new = tx
             .query_row(
@@ -239,27 +259,7 @@ impl Store for SqliteStore {
             )
             .optional()?
             .is_none();
-        tx.execute(
-            "INSERT INTO articles (url, id, title, published, first_seen, changed_at,
-                 text_hash, body, text, briefing)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-             ON CONFLICT(url) DO UPDATE SET id = excluded.id, title = excluded.title,
-                 published = excluded.published, changed_at = excluded.changed_at,
-                 text_hash = excluded.text_hash,
-                 body = excluded.body, text = excluded.text, briefing = excluded.briefing",
-            params![
-                a.url,
-                b.id,
-                b.title,
-                b.published.map(|d| d.to_string()),
-                a.first_seen,
-                a.changed_at,
-                a.text_hash,
-                serde_json::to_value(b.body)?.as_str().unwrap_or("full"),
-                a.text,
-                json
-            ],
-        )?;
+        insert_article(&tx, a)?;
         upsert_fingerprint(&tx, &a.url, source, fingerprint)?;
         if new {
             for webhook in webhooks {
@@ -346,14 +346,16 @@ impl Store for SqliteStore {
         &mut self,
         webhook: &str,
         briefing_id: &str,
+        attempts_seen: i64,
         next_try: i64,
-    ) -> Result<()> {
-        self.conn.execute(
+    ) -> Result<bool> {
+        let n = self.conn.execute(
             "UPDATE deliveries SET attempts = attempts + 1, next_try = ?3
-             WHERE webhook = ?1 AND briefing_id = ?2 AND delivered_at IS NULL",
-            params![webhook, briefing_id, next_try],
+             WHERE webhook = ?1 AND briefing_id = ?2 AND delivered_at IS NULL
+                 AND next_try IS NOT NULL AND attempts = ?4",
+            params![webhook, briefing_id, next_try, attempts_seen],
         )?;
-        Ok(())
+        Ok(n > 0)
     }
 
     fn delivery_succeeded(&mut self, webhook: &str, briefing_id: &str, now: i64) -> Result<()> {
@@ -421,47 +423,154 @@ impl Store for SqliteStore {
         )?;
         Ok(())
     }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    fn article_count(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM articles", [], |r| r.get(0))?)
+    }
+
+    fn dump(&self) -> Result<Dump> {
+        let fingerprints = self
+            .conn
+            .prepare(
+                "SELECT article_url, source, fingerprint FROM article_sources
+                 ORDER BY article_url, source",
+            )?
+            .query_map([], |r| {
+                Ok(Fingerprint {
+                    article_url: r.get(0)?,
+                    source: r.get(1)?,
+                    fingerprint: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let runs = self
+            .conn
+            .prepare(
+                "SELECT id, started, finished, new, updated, unchanged, failed, errors
+                 FROM runs ORDER BY id",
+            )?
+            .query_map([], |r| {
+                let errors: String = r.get(7)?;
+                Ok(RunRecord {
+                    id: r.get(0)?,
+                    started: r.get(1)?,
+                    finished: r.get(2)?,
+                    summary: RunSummary {
+                        new: r.get::<_, i64>(3)? as u64,
+                        updated: r.get::<_, i64>(4)? as u64,
+                        unchanged: r.get::<_, i64>(5)? as u64,
+                        failed: r.get::<_, i64>(6)? as u64,
+                        errors: split_errors(&errors),
+                    },
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Dump {
+            sources: self.sources()?,
+            articles: self.articles()?,
+            fingerprints,
+            kev: self.kev()?,
+            deliveries: self.deliveries()?,
+            runs,
+        })
+    }
+
+    fn load(&mut self, d: &Dump) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for s in &d.sources {
+            tx.execute(
+                "INSERT OR REPLACE INTO sources (url, name, kind, origin, enabled, etag,
+                     last_modified, next_due, failures, last_error, last_ok)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    s.spec.url,
+                    s.spec.name,
+                    s.spec.kind,
+                    s.origin.as_str(),
+                    s.enabled,
+                    s.validators.etag,
+                    s.validators.last_modified,
+                    s.next_due,
+                    s.failures,
+                    s.last_error,
+                    s.last_ok
+                ],
+            )?;
+        }
+        for a in &d.articles {
+            insert_article(&tx, a)?;
+        }
+        for f in &d.fingerprints {
+            upsert_fingerprint(&tx, &f.article_url, &f.source, &f.fingerprint)?;
+        }
+        for r in &d.kev {
+            tx.execute(
+                "INSERT OR REPLACE INTO kev (cve, date_added, name, known_ransomware) VALUES (?1, ?2, ?3, ?4)",
+                params![r.cve, r.date_added, r.name, r.known_ransomware],
+            )?;
+        }
+        for x in &d.deliveries {
+            tx.execute(
+                "INSERT OR REPLACE INTO deliveries (webhook, briefing_id, queued_at, attempts,
+                     next_try, delivered_at, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    x.webhook,
+                    x.briefing_id,
+                    x.queued_at,
+                    x.attempts,
+                    x.next_try,
+                    x.delivered_at,
+                    x.last_error
+                ],
+            )?;
+        }
+        for r in &d.runs {
+            let s = &r.summary;
+            tx.execute(
+                "INSERT OR REPLACE INTO runs (id, started, finished, new, updated, unchanged,
+                     failed, errors) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    r.id,
+                    r.started,
+                    r.finished,
+                    s.new as i64,
+                    s.updated as i64,
+                    s.unchanged as i64,
+                    s.failed as i64,
+                    s.errors.join("\n")
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// The errors column holds one error per line; an empty column is no error.
+pub(crate) fn split_errors(errors: &str) -> Vec<String> {
+    if errors.is_empty() {
+        Vec::new()
+    } else {
+        errors.split('\n').map(str::to_owned).collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use huntbrief_core::{Article, Body, KnowledgeBase, analyze};
-
-    fn spec(name: &str, url: &str) -> SourceSpec {
-        SourceSpec {
-            name: name.into(),
-            url: url.into(),
-            kind: "feed".into(),
-        }
-    }
-
-    fn source_named(s: &SqliteStore, name: &str) -> SourceState {
-        s.sources()
-            .unwrap()
-            .into_iter()
-            .find(|x| x.spec.name == name)
-            .unwrap()
-    }
-
-    fn stored(url: &str, text: &str, sources: &[&str]) -> StoredArticle {
-        let article = Article {
-            title: "Loader campaign".into(),
-            url: Some(url.into()),
-            sources: sources.iter().map(|s| s.to_string()).collect(),
-            published: None,
-            text: text.into(),
-            body: Body::Full,
-        };
-        StoredArticle {
-            url: url.into(),
-            first_seen: 100,
-            changed_at: 100,
-            text_hash: "t1".into(),
-            text: text.into(),
-            briefing: analyze(&article, &KnowledgeBase::embedded().unwrap()),
-        }
-    }
+    use crate::tests::stored;
 
     #[test]
     fn migrates_once_and_reopens() {
@@ -492,218 +601,5 @@ mod tests {
             SqliteStore::init(conn),
             Err(StoreError::TooNew { found: 99, .. })
         ));
-    }
-
-    #[test]
-    fn articles_round_trip_with_their_briefing() {
-        let mut s = SqliteStore::in_memory().unwrap();
-        let a = stored(
-            "https://a.example/1",
-            "The actor used a loader.",
-            &["A", "B"],
-        );
-        s.put_article(&a, "A", "f1").unwrap();
-        assert_eq!(s.article("https://a.example/1").unwrap().unwrap(), a);
-        assert_eq!(s.article("https://a.example/2").unwrap(), None);
-        assert_eq!(
-            s.fingerprint("https://a.example/1", "A")
-                .unwrap()
-                .as_deref(),
-            Some("f1")
-        );
-        assert_eq!(s.fingerprint("https://a.example/1", "B").unwrap(), None);
-        let mut changed = a.clone();
-        changed.text_hash = "t2".into();
-        changed.changed_at = 200;
-        s.put_article(&changed, "B", "f2").unwrap();
-        s.put_fingerprint("https://a.example/1", "A", "f3").unwrap();
-        assert_eq!(
-            s.fingerprint("https://a.example/1", "A")
-                .unwrap()
-                .as_deref(),
-            Some("f3")
-        );
-        assert_eq!(
-            s.fingerprint("https://a.example/1", "B")
-                .unwrap()
-                .as_deref(),
-            Some("f2")
-        );
-        let all = s.articles().unwrap();
-        assert_eq!(all.len(), 1);
-        assert_eq!(all[0].changed_at, 200);
-        assert_eq!(all[0].first_seen, 100, "first_seen never moves");
-    }
-
-    #[test]
-    fn source_lists_sync_without_touching_user_sources() {
-        let mut s = SqliteStore::in_memory().unwrap();
-        s.add_source(&spec("Mine", "https://mine.example/feed"))
-            .unwrap();
-        s.sync_sources(
-            Origin::Builtin,
-            &[
-                spec("A", "https://a.example/feed"),
-                spec("Mine too", "https://mine.example/feed"),
-            ],
-        )
-        .unwrap();
-        let all = s.sources().unwrap();
-        let mine = all
-            .iter()
-            .find(|x| x.spec.url == "https://mine.example/feed")
-            .unwrap();
-        assert_eq!(
-            (mine.origin, mine.spec.name.as_str()),
-            (Origin::User, "Mine")
-        );
-        // A source dropped from the list is disabled, not deleted.
-        s.sync_sources(Origin::Builtin, &[]).unwrap();
-        assert!(!source_named(&s, "A").enabled);
-        // A removed source stays removed when the list names it again.
-        assert!(s.remove_source("https://a.example/feed").unwrap());
-        s.sync_sources(Origin::Builtin, &[spec("A", "https://a.example/feed")])
-            .unwrap();
-        assert!(!source_named(&s, "A").enabled);
-        assert!(!s.remove_source("https://none.example/").unwrap());
-    }
-
-    #[test]
-    fn polls_and_failures_are_recorded() {
-        let mut s = SqliteStore::in_memory().unwrap();
-        s.sync_sources(Origin::Config, &[spec("A", "https://a.example/feed")])
-            .unwrap();
-        s.source_failed("https://a.example/feed", "timeout", 500)
-            .unwrap();
-        s.source_failed("https://a.example/feed", "timeout", 900)
-            .unwrap();
-        let a = &s.sources().unwrap()[0];
-        assert_eq!(
-            (a.failures, a.next_due, a.last_error.as_deref()),
-            (2, 900, Some("timeout"))
-        );
-        let v = Validators {
-            etag: Some("\"abc\"".into()),
-            last_modified: None,
-        };
-        s.source_polled("https://a.example/feed", &v, 1000, 1900)
-            .unwrap();
-        let a = &s.sources().unwrap()[0];
-        assert_eq!(
-            (a.failures, a.next_due, a.last_ok, &a.validators),
-            (0, 1900, Some(1000), &v)
-        );
-    }
-
-    #[test]
-    fn the_kev_catalogue_is_replaced_whole() {
-        let mut s = SqliteStore::in_memory().unwrap();
-        let rec = |cve: &str| KevRecord {
-            cve: cve.into(),
-            date_added: "2026-11-25".into(),
-            name: "x".into(),
-            known_ransomware: false,
-        };
-        s.replace_kev(&[rec("CVE-2026-1"), rec("CVE-2026-2")])
-            .unwrap();
-        s.replace_kev(&[rec("CVE-2026-2"), rec("CVE-2026-3")])
-            .unwrap();
-        let cves: Vec<String> = s.kev().unwrap().into_iter().map(|r| r.cve).collect();
-        assert_eq!(cves, ["CVE-2026-2", "CVE-2026-3"]);
-    }
-
-    #[test]
-    fn a_new_story_is_queued_for_its_webhooks_once_and_updates_are_not() {
-        let mut s = SqliteStore::in_memory().unwrap();
-        let hooks = [
-            "https://hooks.example/a".to_owned(),
-            "https://hooks.example/b".to_owned(),
-        ];
-        let a = stored("https://a.example/1", "The actor used a loader.", &["A"]);
-        let id = a.briefing.id.clone();
-        assert!(s.put_article_announced(&a, "A", "f1", &hooks).unwrap());
-        // An update, even one carried by another source, announces nothing new.
-        let mut changed = a.clone();
-        changed.text_hash = "t2".into();
-        changed.changed_at = 200;
-        assert!(
-            !s.put_article_announced(&changed, "B", "f2", &hooks)
-                .unwrap()
-        );
-        // A story stored before a webhook existed is not queued for it later.
-        let old = stored("https://a.example/2", "Another loader.", &["A"]);
-        s.put_article(&old, "A", "f1").unwrap();
-        let all = s.deliveries().unwrap();
-        assert_eq!(all.len(), 2, "{all:?}");
-        assert!(all.iter().all(|d| d.briefing_id == id
-            && d.attempts == 0
-            && d.next_try == Some(100)
-            && d.queued_at == 100));
-
-        let a_hook = hooks[0].as_str();
-        assert!(s.due_deliveries(a_hook, 99, 10).unwrap().is_empty());
-        let due = s.due_deliveries(a_hook, 100, 10).unwrap();
-        assert_eq!(due.len(), 1);
-        assert_eq!(
-            due[0].briefing, changed.briefing,
-            "the current briefing is sent"
-        );
-        s.delivery_attempted(a_hook, &id, 130).unwrap();
-        assert!(s.due_deliveries(a_hook, 120, 10).unwrap().is_empty());
-        s.delivery_failed(a_hook, &id, "HTTP 500", Some(110))
-            .unwrap();
-        assert_eq!(s.next_delivery(a_hook).unwrap(), Some(110));
-        assert_eq!(s.due_deliveries(a_hook, 110, 10).unwrap()[0].attempts, 1);
-        s.delivery_attempted(a_hook, &id, 150).unwrap();
-        s.delivery_succeeded(a_hook, &id, 140).unwrap();
-        assert_eq!(s.next_delivery(a_hook).unwrap(), None);
-        assert!(s.due_deliveries(a_hook, i64::MAX, 10).unwrap().is_empty());
-        // A late answer to an earlier attempt cannot requeue a delivered briefing.
-        s.delivery_failed(a_hook, &id, "timeout", Some(160))
-            .unwrap();
-        s.delivery_attempted(a_hook, &id, 170).unwrap();
-        let b_hook = hooks[1].as_str();
-        s.delivery_failed(b_hook, &id, "HTTP 404", None).unwrap();
-        let all = s.deliveries().unwrap();
-        assert_eq!(
-            (
-                all[0].attempts,
-                all[0].delivered_at,
-                all[0].next_try,
-                all[0].last_error.as_deref()
-            ),
-            (2, Some(140), None, None)
-        );
-        assert_eq!(
-            (
-                all[1].delivered_at,
-                all[1].next_try,
-                all[1].last_error.as_deref()
-            ),
-            (None, None, Some("HTTP 404")),
-            "given up"
-        );
-        assert!(s.due_deliveries(b_hook, i64::MAX, 10).unwrap().is_empty());
-    }
-
-    #[test]
-    fn runs_are_recorded() {
-        let mut s = SqliteStore::in_memory().unwrap();
-        let run = s.start_run(10).unwrap();
-        let summary = RunSummary {
-            new: 3,
-            updated: 1,
-            unchanged: 7,
-            failed: 1,
-            errors: vec!["x: timeout".into()],
-        };
-        s.finish_run(run, 20, &summary).unwrap();
-        let (new, errors): (i64, String) = s
-            .conn
-            .query_row("SELECT new, errors FROM runs WHERE id = ?1", [run], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .unwrap();
-        assert_eq!((new, errors.as_str()), (3, "x: timeout"));
     }
 }

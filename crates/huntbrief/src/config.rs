@@ -12,13 +12,16 @@ use huntbrief_ingest::sources::{Adapter, Limits, Source};
 use huntbrief_render::export::Format;
 use serde::Deserialize;
 
+use huntbrief_store::Location;
+
 use crate::webhook::{Format as WebhookFormat, Hook};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// SQLite database (default: the user's data dir, `huntbrief/huntbrief.db`).
-    pub db: Option<PathBuf>,
+    /// SQLite database file, or a `postgres://` URL of a database shared by many
+    /// huntbrief processes (default: the user's data dir, `huntbrief/huntbrief.db`).
+    pub db: Option<String>,
     /// Folder of published briefings (default: `./briefings`).
     pub out: Option<PathBuf>,
     /// Poll the built-in feed and advisory list (default: true).
@@ -252,11 +255,12 @@ impl Config {
         Ok(hooks)
     }
 
-    pub fn db_path(&self) -> Result<PathBuf> {
+    /// The database: `db`, else the SQLite file in the user's data dir.
+    pub fn db_location(&self) -> Result<Location> {
         match &self.db {
-            Some(p) => Ok(p.clone()),
+            Some(db) => Ok(Location::parse(db)),
             None => dirs::data_dir()
-                .map(|d| d.join("huntbrief/huntbrief.db"))
+                .map(|d| Location::Sqlite(d.join("huntbrief/huntbrief.db")))
                 .context("no user data directory; set `db` in the config or pass --db"),
         }
     }

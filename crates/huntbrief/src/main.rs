@@ -28,6 +28,13 @@ enum Command {
     Run(cmd::run::RunArgs),
     /// Run a pass every so often until SIGINT/SIGTERM.
     Watch(cmd::run::WatchArgs),
+    /// Poll sources from a shared PostgreSQL database alongside other workers, until
+    /// SIGINT/SIGTERM (or, with --until-idle, until nothing is due).
+    Worker(cmd::worker::Args),
+    /// Write the briefing folder and configured exports from the store, without polling.
+    Publish(cmd::run::RunArgs),
+    /// The database: `db migrate`, `db status`, `db copy --from sqlite:F --to postgres://...`.
+    Db(cmd::db::Args),
     /// Write the stored briefings as STIX 2.1, a MISP feed, Sigma, CSV, JSONL, Atom or the
     /// archive form.
     Export(cmd::export::Args),
@@ -62,6 +69,9 @@ fn main() -> ExitCode {
         Command::Analyze(args) => cmd::analyze::run(args),
         Command::Run(args) => cmd::run::run(args),
         Command::Watch(args) => cmd::run::watch(args),
+        Command::Worker(args) => cmd::worker::run(args),
+        Command::Publish(args) => cmd::publish::run(args),
+        Command::Db(args) => cmd::db::run(args),
         Command::Export(args) => cmd::export::run(args),
         Command::Serve(args) => cmd::serve::run(args),
         Command::Feeds(args) => cmd::feeds::run(args),

@@ -14,9 +14,7 @@ use huntbrief_core::{Article, Body, KnowledgeBase, analyze};
 use huntbrief_ingest::feed::Item;
 use huntbrief_ingest::http::{Conditional, Fetcher};
 use huntbrief_ingest::sources::{self, Adapter, Limits, Polled, Source};
-use huntbrief_store::{
-    RunSummary, SourceState, SqliteStore, Store, StoreError, StoredArticle, Validators,
-};
+use huntbrief_store::{DynStore, RunSummary, SourceState, StoreError, StoredArticle, Validators};
 
 use crate::webhook::Webhooks;
 
@@ -36,13 +34,16 @@ pub struct Options {
 }
 
 pub struct Pipeline<'a> {
-    pub store: &'a Mutex<SqliteStore>,
+    pub store: &'a Mutex<DynStore>,
     pub fetcher: &'a Fetcher,
     /// Shared with the blocking pool, where each story is analysed.
     pub kb: &'a Arc<KnowledgeBase>,
     pub limits: Limits,
     /// Unix seconds at the start of the run: the only clock the pipeline reads.
     pub now: i64,
+    /// When a source polled now is due again (`now` for `run`, whose schedule is the
+    /// caller's; later for a worker).
+    pub next_due: i64,
     /// Which webhooks announce a new briefing; told when one is queued.
     pub webhooks: &'a Webhooks,
 }
@@ -59,7 +60,7 @@ impl Pipeline<'_> {
         chrono::DateTime::from_timestamp(self.now, 0).map_or(NaiveDate::MIN, |d| d.date_naive())
     }
 
-    fn store(&self) -> std::sync::MutexGuard<'_, SqliteStore> {
+    fn store(&self) -> std::sync::MutexGuard<'_, DynStore> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -79,6 +80,16 @@ impl Pipeline<'_> {
                 None => s.next_due <= self.now,
             })
             .collect();
+        self.poll(due, options, on_source_done).await
+    }
+
+    /// Polls `due`, `on_source_done` after each, and returns the tally.
+    pub async fn poll(
+        &self,
+        due: Vec<SourceState>,
+        options: &Options,
+        on_source_done: impl Fn(&str),
+    ) -> Result<RunSummary, StoreError> {
         let concurrency = self.fetcher.policy().concurrency.max(1);
         let on_source_done = &on_source_done;
         let results: Vec<_> = stream::iter(due)
@@ -185,7 +196,7 @@ impl Pipeline<'_> {
         // Only now are the items safe in the store: a crash before this line makes the
         // next run fetch the feed in full again.
         self.store()
-            .source_polled(&spec.url, &validators, self.now, self.now)?;
+            .source_polled(&spec.url, &validators, self.now, self.next_due)?;
         Ok(done)
     }
 

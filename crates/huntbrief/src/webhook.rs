@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use huntbrief_core::text::collapse_whitespace;
 use huntbrief_core::{Briefing, Severity};
 use huntbrief_ingest::http::{Policy, client_builder, retry_after};
-use huntbrief_store::{SqliteStore, Store};
+use huntbrief_store::DynStore;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde::Deserialize;
@@ -127,7 +127,7 @@ impl Webhooks {
     /// Delivers queued briefings until `finished` resolves (the pass is over), then for
     /// at most the longest webhook timeout more. Never fails: problems are logged and
     /// leave the deliveries queued.
-    pub async fn deliver(&self, store: &Mutex<SqliteStore>, finished: impl Future<Output = ()>) {
+    pub async fn deliver(&self, store: &Mutex<DynStore>, finished: impl Future<Output = ()>) {
         let Some(client) = &self.client else {
             return;
         };
@@ -212,7 +212,7 @@ impl Webhooks {
     /// Starts every due delivery a slot is free for; returns when the next one is due.
     fn start_due(
         &self,
-        store: &mut SqliteStore,
+        store: &mut DynStore,
         client: &reqwest::Client,
         in_flight: &mut JoinSet<Attempted>,
         busy: &mut [HashSet<String>],
@@ -231,7 +231,10 @@ impl Webhooks {
                     // Should the process die mid-request, the next run retries after
                     // this attempt's timeout and backoff.
                     let resume = unix_after(hook.timeout + hook.backoff(attempts));
-                    store.delivery_attempted(&hook.url, &id, resume)?;
+                    if !store.delivery_attempted(&hook.url, &id, due.attempts, resume)? {
+                        // Another process sharing the database claimed it first.
+                        continue;
+                    }
                     let body = payload(hook.format, &due.briefing).to_string();
                     tracing::debug!(webhook = hook.name, briefing = id, attempts, "posting");
                     in_flight.spawn(post(
@@ -265,7 +268,7 @@ impl Webhooks {
 
     fn record(
         &self,
-        store: &mut SqliteStore,
+        store: &mut DynStore,
         done: Attempted,
         warned: &mut [bool],
     ) -> huntbrief_store::Result<()> {
@@ -319,7 +322,7 @@ impl Webhooks {
     }
 
     /// One line per webhook with deliveries left for a later run.
-    fn report(&self, store: &SqliteStore) {
+    fn report(&self, store: &DynStore) {
         let Ok(all) = store.deliveries() else {
             return;
         };
@@ -805,7 +808,7 @@ mod tests {
             retry: Duration::from_secs(30),
         };
         let webhooks = Webhooks::new(vec![hook.clone()], &Policy::default());
-        let mut store = SqliteStore::in_memory().unwrap();
+        let mut store: DynStore = Box::new(huntbrief_store::SqliteStore::in_memory().unwrap());
         let b = briefing("https://lab.example/post");
         let article = huntbrief_store::StoredArticle {
             url: "https://lab.example/post".into(),
@@ -830,7 +833,7 @@ mod tests {
                 retry_after,
             }),
         };
-        let next_try = |store: &SqliteStore| store.deliveries().unwrap()[0].next_try;
+        let next_try = |store: &DynStore| store.deliveries().unwrap()[0].next_try;
         let now = unix_now();
         webhooks
             .record(&mut store, fail(1, None), &mut warned)

@@ -8,7 +8,6 @@ mod taxii;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +16,8 @@ use chrono::NaiveDate;
 use huntbrief_core::hunts::HuntKb;
 use huntbrief_core::{Article, Body, KnowledgeBase, analyze};
 use huntbrief_server::{AppState, ConnLimits, Credentials};
-use huntbrief_store::{SqliteStore, Store, StoredArticle};
+use huntbrief_store::testing::PgSchema;
+use huntbrief_store::{DynStore, Location, StoredArticle};
 
 pub const USER: &str = "analyst";
 pub const PASSWORD: &str = "s3cret:with colon";
@@ -55,12 +55,26 @@ pub fn stored(n: i64, title: &str, text: &str) -> StoredArticle {
     }
 }
 
-/// A server on 127.0.0.1 over a database in a temp folder, with `articles` stored.
+/// A server on 127.0.0.1 over a database, with `articles` stored: SQLite in a temp
+/// folder, or with `HUNTBRIEF_TEST_BACKEND=postgres` a schema of the PostgreSQL test
+/// database, so that every API and TAXII test runs on both backends.
 pub struct Server {
     pub addr: SocketAddr,
     pub state: Arc<AppState>,
-    pub db: PathBuf,
+    pub db: Location,
+    _schema: Option<PgSchema>,
     _runtime: tokio::runtime::Runtime,
+}
+
+/// The backend the tests run on, and the schema guard when it is PostgreSQL.
+fn test_database(tag: &str, dir: &std::path::Path) -> (Location, Option<PgSchema>) {
+    if std::env::var("HUNTBRIEF_TEST_BACKEND").as_deref() == Ok("postgres") {
+        let schema = PgSchema::new(&format!("serve_{tag}"))
+            .expect("HUNTBRIEF_TEST_BACKEND=postgres needs HUNTBRIEF_TEST_PG");
+        (Location::Postgres(schema.url.clone()), Some(schema))
+    } else {
+        (Location::Sqlite(dir.join("state.db")), None)
+    }
 }
 
 impl Server {
@@ -72,8 +86,8 @@ impl Server {
         let dir = std::env::temp_dir().join(format!("hb-serve-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("state.db");
-        let mut store = SqliteStore::open(&db).unwrap();
+        let (db, schema) = test_database(tag, &dir);
+        let mut store: DynStore = db.open().unwrap();
         for a in articles {
             store.put_article(a, "Lab", &a.text_hash).unwrap();
         }
@@ -81,8 +95,7 @@ impl Server {
             username: USER.into(),
             password: PASSWORD.into(),
         };
-        let state =
-            AppState::new(Box::new(store), credentials, HuntKb::embedded().unwrap()).unwrap();
+        let state = AppState::new(store, credentials, HuntKb::embedded().unwrap()).unwrap();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -103,6 +116,7 @@ impl Server {
             addr,
             state,
             db,
+            _schema: schema,
             _runtime: runtime,
         }
     }
@@ -252,7 +266,7 @@ fn health_is_open_and_everything_else_needs_the_account() {
 fn new_briefings_in_the_store_show_after_a_refresh() {
     let server = Server::start("refresh", &[stored(1, "Loader campaign", CAMPAIGN)]);
     assert!(!server.state.refresh().unwrap(), "nothing changed yet");
-    let mut writer = SqliteStore::open(&server.db).unwrap();
+    let mut writer = server.db.open().unwrap();
     let a = stored(2, "Second wave", CAMPAIGN);
     writer.put_article(&a, "Lab", "2").unwrap();
     assert!(server.state.refresh().unwrap());

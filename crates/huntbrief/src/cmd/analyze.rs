@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use huntbrief_core::{Article, Body, analyze};
 use huntbrief_ingest::extract::{extract_html, looks_like_html};
 use huntbrief_render::{json, markdown};
-use huntbrief_store::{SqliteStore, Store};
+use huntbrief_store::Location;
 
 use crate::input::read_input;
 
@@ -44,15 +44,14 @@ pub struct Args {
     #[arg(long, value_name = "DIR", env = "HUNTBRIEF_DATA")]
     pub data: Option<PathBuf>,
     /// Database whose stored KEV catalogue (`huntbrief kev update`) counts toward severity.
-    #[arg(long, value_name = "FILE")]
-    pub db: Option<PathBuf>,
+    #[arg(long, value_name = "FILE|URL")]
+    pub db: Option<String>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let mut kb = crate::kb::load(args.data.as_deref())?;
     if let Some(db) = &args.db {
-        let store = SqliteStore::open(db)
-            .with_context(|| format!("cannot open the database {}", db.display()))?;
+        let store = crate::cmd::run::open_store(&Location::parse(db))?;
         kb.kev = store.kev()?.into_iter().map(|r| r.cve).collect();
     }
     let raw = read_input(args.file.as_deref())?;

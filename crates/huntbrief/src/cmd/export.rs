@@ -7,7 +7,6 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use huntbrief_core::Severity;
 use huntbrief_render::export::Format;
-use huntbrief_store::Store;
 
 use crate::cmd::run::{Common, State};
 use crate::config::{parse_formats, parse_severity};

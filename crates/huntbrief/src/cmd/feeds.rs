@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use huntbrief_ingest::http::{Conditional, Fetcher};
 use huntbrief_ingest::opml::{self, Outline};
 use huntbrief_ingest::sources::{self, Adapter, Polled, Source};
-use huntbrief_store::{SourceSpec, Store};
+use huntbrief_store::SourceSpec;
 
 use crate::cmd::run::{Common, State};
 

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use huntbrief_ingest::advisories::parse_kev_catalogue;
 use huntbrief_ingest::http::{Conditional, Fetched, Fetcher};
-use huntbrief_store::{KevRecord, Store};
+use huntbrief_store::KevRecord;
 
 use crate::cmd::run::{Common, State};
 

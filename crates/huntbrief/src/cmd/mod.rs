@@ -1,5 +1,6 @@
 pub mod analyze;
 pub mod attack;
+pub mod db;
 pub mod eval;
 pub mod eval_severity;
 pub mod export;
@@ -7,6 +8,8 @@ pub mod feeds;
 pub mod hunts;
 pub mod iocs;
 pub mod kev;
+pub mod publish;
 pub mod run;
 pub mod serve;
 pub mod templates;
+pub mod worker;

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use huntbrief_core::KnowledgeBase;
 use huntbrief_ingest::http::Fetcher;
 use huntbrief_ingest::sources::{self, Limits, Source};
-use huntbrief_store::{Origin, SourceSpec, SqliteStore, Store};
+use huntbrief_store::{DynStore, Location, Origin, SourceSpec};
 
 use crate::config::Config;
 use crate::pipeline::{Options, Pipeline};
@@ -25,9 +25,9 @@ pub struct Common {
     /// Config file (default: the user's config dir, `huntbrief/config.toml`, if present).
     #[arg(long, env = "HUNTBRIEF_CONFIG")]
     pub config: Option<PathBuf>,
-    /// SQLite database (overrides the config).
-    #[arg(long, env = "HUNTBRIEF_DB")]
-    pub db: Option<PathBuf>,
+    /// SQLite database file or `postgres://` URL (overrides the config).
+    #[arg(long, env = "HUNTBRIEF_DB", value_name = "FILE|URL")]
+    pub db: Option<String>,
     /// Directory whose data files replace the built-in ones.
     #[arg(long, value_name = "DIR", env = "HUNTBRIEF_DATA")]
     pub data: Option<PathBuf>,
@@ -63,7 +63,7 @@ pub struct WatchArgs {
 /// Everything a pass needs, opened once.
 pub struct State {
     pub config: Config,
-    pub store: Mutex<SqliteStore>,
+    pub store: Mutex<DynStore>,
 }
 
 impl State {
@@ -72,13 +72,7 @@ impl State {
         if let Some(db) = &common.db {
             config.db = Some(db.clone());
         }
-        let path = config.db_path()?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        let mut store = SqliteStore::open(&path)
-            .with_context(|| format!("cannot open the database {}", path.display()))?;
+        let mut store = open_store(&config.db_location()?)?;
         let spec = |s: &Source| SourceSpec {
             name: s.name.clone(),
             url: s.url.clone(),
@@ -123,6 +117,18 @@ impl State {
         }
         Ok(kb)
     }
+}
+
+/// Opens (creating the folder of a SQLite file) and migrates the database.
+pub fn open_store(location: &Location) -> Result<DynStore> {
+    if let Location::Sqlite(path) = location
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    location
+        .open()
+        .with_context(|| format!("cannot open the database {}", location.display()))
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
@@ -213,6 +219,7 @@ async fn poll_and_publish(
         kb,
         limits,
         now,
+        next_due: now,
         webhooks,
     };
     let options = Options {
@@ -271,7 +278,7 @@ async fn poll_and_publish(
 }
 
 /// Publishes the briefing folder, then the configured exports.
-fn publish_all(state: &State, args: &RunArgs) -> Result<crate::publish::Published> {
+pub(crate) fn publish_all(state: &State, args: &RunArgs) -> Result<crate::publish::Published> {
     let out = args.out.clone().unwrap_or_else(|| state.config.out_dir());
     let articles = state
         .store
@@ -293,7 +300,7 @@ fn publish_all(state: &State, args: &RunArgs) -> Result<crate::publish::Publishe
     Ok(published)
 }
 
-fn progress_bar(store: &Mutex<SqliteStore>) -> Result<Option<indicatif::ProgressBar>> {
+fn progress_bar(store: &Mutex<DynStore>) -> Result<Option<indicatif::ProgressBar>> {
     if !std::io::stderr().is_terminal() {
         return Ok(None);
     }
@@ -312,7 +319,7 @@ fn progress_bar(store: &Mutex<SqliteStore>) -> Result<Option<indicatif::Progress
     Ok(Some(bar))
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)

@@ -5,13 +5,11 @@ use std::io::Read;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::cmd::run::{RunArgs, Shutdown, State, jittered, open_store, pass, runtime};
 use anyhow::{Context, Result};
 use huntbrief_core::hunts::HuntKb;
 use huntbrief_ingest::http::Fetcher;
 use huntbrief_server::{AppState, ConnLimits, Credentials};
-use huntbrief_store::SqliteStore;
-
-use crate::cmd::run::{RunArgs, Shutdown, State, jittered, pass, runtime};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -47,11 +45,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ..defaults
     };
     // The server reads through its own connection; a pass writes through the state's.
-    let db = state.config.db_path()?;
-    let store = SqliteStore::open(&db)
-        .with_context(|| format!("cannot open the database {}", db.display()))?;
+    let store = open_store(&state.config.db_location()?)?;
     let hunts = HuntKb::embedded().context("the built-in use-case library is invalid")?;
-    let app = AppState::new(Box::new(store), credentials, hunts)?;
+    let app = AppState::new(store, credentials, hunts)?;
     let kb = std::sync::Arc::new(state.knowledge_base(&args.run.common)?);
     runtime()?.block_on(async {
         let listener = tokio::net::TcpListener::bind(&bind)

@@ -2,9 +2,11 @@
 
 mod analyze;
 mod export;
+mod farm;
 mod hostile;
 mod pipeline;
 mod robustness;
+mod scale;
 mod server;
 mod webhook;
 

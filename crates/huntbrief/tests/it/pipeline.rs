@@ -73,7 +73,8 @@ impl Drop for Setup {
     }
 }
 
-fn collect(root: &Path, dir: &Path, into: &mut BTreeMap<String, String>) {
+/// Every file under `dir`, by path relative to `root`, into `into`.
+pub fn collect(root: &Path, dir: &Path, into: &mut BTreeMap<String, String>) {
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let path = entry.path();
         if path.is_dir() {
